@@ -1,0 +1,3 @@
+"""Allotment: entitlements, plans, usage metering and billing for multi-tenant SaaS."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,49 @@
+"""FastAPI dependencies: who is calling, and may they."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+
+from allotment.access.policy import Permission
+from allotment.access.principals import Principal
+from allotment.errors import Forbidden, Unauthorized
+
+# Portal sessions plug in here (a later layer): given the request, return a principal or None.
+PrincipalResolver = Callable[[Request], Awaitable[Principal | None]]
+
+
+def bearer_secret(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    secret = bearer_secret(request)
+    if secret is not None:
+        principal = await request.app.state.keys.authenticate(secret)
+        if principal is None:
+            raise Unauthorized()
+        return principal
+    for resolver in request.app.state.principal_resolvers:
+        principal = await resolver(request)
+        if principal is not None:
+            return principal
+    raise Unauthorized()
+
+
+def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
+        if not principal.can(permission):
+            raise Forbidden()
+        return principal
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return dependency

@@ -1,0 +1,27 @@
+"""Every HTTP router of the service, in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
+
+from allotment.access.endpoints import router as access_router
+from allotment.catalog.endpoints import router as catalog_router
+from allotment.entitlements.endpoints import router as entitlements_router
+
+health = APIRouter(tags=["health"])
+
+_EMPTY = b"{}"
+
+
+@health.get("/healthz", include_in_schema=True)
+async def healthz() -> Response:
+    # Also the framework floor the benchmarks compare the check path against.
+    return Response(_EMPTY, media_type="application/json")
+
+
+def include_routers(app: FastAPI) -> None:
+    app.include_router(health)
+    app.include_router(catalog_router)
+    app.include_router(access_router)
+    app.include_router(entitlements_router)
