@@ -102,7 +102,8 @@ def validation_details(errors: list[Any]) -> list[dict[str, str]]:
         if kind == "json_invalid":
             details.append({"field": "body", "message": "The request body is not valid JSON."})
             continue
-        details.append({"field": _field_path(err.get("loc", ())), "message": err.get("msg", "")})
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        details.append({"field": _field_path(err.get("loc", ())), "message": message})
     return details
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from allotment.access.policy import Permission
 from allotment.access.principals import Principal
+from allotment.access.service import KeyRegistry
 from allotment.errors import Forbidden, Unauthorized
 
 # Portal sessions plug in here (a later layer): given the request, return a principal or None.
@@ -27,11 +28,13 @@ def bearer_secret(request: Request) -> str | None:
 async def current_principal(request: Request) -> Principal:
     secret = bearer_secret(request)
     if secret is not None:
-        principal = await request.app.state.keys.authenticate(secret)
+        registry: KeyRegistry = request.app.state.keys
+        principal = await registry.authenticate(secret)
         if principal is None:
             raise Unauthorized()
         return principal
-    for resolver in request.app.state.principal_resolvers:
+    resolvers: list[PrincipalResolver] = request.app.state.principal_resolvers
+    for resolver in resolvers:
         principal = await resolver(request)
         if principal is not None:
             return principal

@@ -50,7 +50,7 @@ async def list_platform_keys(_: PlatformAdmin, session: ReadSession) -> list[Api
 
 @router.delete("/api-keys/{keyId}", response_model=ApiKeyOut)
 async def revoke_platform_key(
-    keyId: str,  # noqa: N803
+    keyId: str,
     _: PlatformAdmin,
     session: WriteSession,
     invalidator: InvalidatorDep,
@@ -61,7 +61,7 @@ async def revoke_platform_key(
 
 @router.post("/tenants/{tenantId}/api-keys", status_code=201, response_model=ApiKeyCreated)
 async def create_tenant_key(
-    tenantId: str,  # noqa: N803
+    tenantId: str,
     principal: Caller,
     session: WriteSession,
     clock: ClockDep,
@@ -77,7 +77,7 @@ async def create_tenant_key(
 
 @router.get("/tenants/{tenantId}/api-keys", response_model=list[ApiKeyOut])
 async def list_tenant_keys(
-    tenantId: str,  # noqa: N803
+    tenantId: str,
     principal: Caller,
     session: ReadSession,
 ) -> list[ApiKeyOut]:
@@ -88,8 +88,8 @@ async def list_tenant_keys(
 
 @router.delete("/tenants/{tenantId}/api-keys/{keyId}", response_model=ApiKeyOut)
 async def revoke_tenant_key(
-    tenantId: str,  # noqa: N803
-    keyId: str,  # noqa: N803
+    tenantId: str,
+    keyId: str,
     principal: Caller,
     session: WriteSession,
     invalidator: InvalidatorDep,

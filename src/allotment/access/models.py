@@ -33,4 +33,3 @@ class ApiKey(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-

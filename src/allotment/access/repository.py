@@ -17,7 +17,9 @@ async def get_tenant_for_update(session: AsyncSession, tenant_id: str) -> Tenant
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def list_tenants(session: AsyncSession, ids: frozenset[str] | None = None) -> Sequence[Tenant]:
+async def list_tenants(
+    session: AsyncSession, ids: frozenset[str] | None = None
+) -> Sequence[Tenant]:
     stmt = select(Tenant).order_by(Tenant.created_at, Tenant.id)
     if ids is not None:
         stmt = stmt.where(Tenant.id.in_(ids))

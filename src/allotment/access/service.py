@@ -91,7 +91,11 @@ async def list_keys(session: AsyncSession, tenant_id: str | None) -> Sequence[Ap
 
 
 async def revoke_key(
-    session: AsyncSession, invalidator: Invalidator, clock: Clock, key_id: str, tenant_id: str | None
+    session: AsyncSession,
+    invalidator: Invalidator,
+    clock: Clock,
+    key_id: str,
+    tenant_id: str | None,
 ) -> ApiKey:
     row = await repository.get_key(session, key_id)
     if row is None or row.tenant_id != tenant_id:

@@ -12,6 +12,7 @@ from allotment.catalog.models import Feature, PlanEntitlement
 from allotment.catalog.schemas import (
     FeatureCreate,
     FeatureOut,
+    FeatureType,
     PackageOut,
     PlanEntitlementOut,
     PlanEntitlementUpdate,
@@ -31,7 +32,7 @@ def feature_out(row: Feature) -> FeatureOut:
         id=row.id,
         name=row.name,
         description=row.description,
-        type=row.type,  # type: ignore[arg-type]
+        type=FeatureType(row.type),
         category=row.category,
         default_enabled=row.default_enabled,
         default_value=row.default_value,
@@ -75,8 +76,8 @@ async def list_plans(_: CanRead, session: ReadSession) -> list[PlanEntitlementOu
 
 @router.put("/plans/{packageId}/{featureId}", response_model=PlanEntitlementOut)
 async def update_plan_entitlement(
-    packageId: str,  # noqa: N803 - the seed's path parameter names
-    featureId: str,  # noqa: N803
+    packageId: str,
+    featureId: str,
     body: PlanEntitlementUpdate,
     principal: CanWrite,
     session: WriteSession,

@@ -67,14 +67,14 @@ async def list_tenants(principal: Caller, session: ReadSession) -> list[TenantOu
 
 
 @router.get("/tenants/{tenantId}", response_model=TenantOut)
-async def get_tenant(tenantId: str, principal: Caller, session: ReadSession) -> TenantOut:  # noqa: N803
+async def get_tenant(tenantId: str, principal: Caller, session: ReadSession) -> TenantOut:
     _demand(principal, tenantId, Permission.TENANT_READ)
     return tenant_out(await access_service.get_tenant(session, principal, tenantId))
 
 
 @router.patch("/tenants/{tenantId}", response_model=TenantOut)
 async def update_tenant(
-    tenantId: str,  # noqa: N803
+    tenantId: str,
     body: TenantUpdate,
     principal: Caller,
     session: WriteSession,
@@ -86,7 +86,7 @@ async def update_tenant(
 
 @router.get("/tenants/{tenantId}/entitlements", response_model=list[EntitlementOut])
 async def list_entitlements(
-    tenantId: str,  # noqa: N803
+    tenantId: str,
     principal: Caller,
     cache: Cache,
     response: Response,
@@ -103,8 +103,8 @@ async def list_entitlements(
     responses={404: {"description": "Tenant or feature not found"}},
 )
 async def check_entitlement(
-    tenantId: str,  # noqa: N803
-    featureId: str,  # noqa: N803
+    tenantId: str,
+    featureId: str,
     principal: Caller,
     cache: Cache,
 ) -> Response:
@@ -119,7 +119,7 @@ async def check_entitlement(
 
 @router.put("/tenants/{tenantId}/entitlements", response_model=list[EntitlementOut])
 async def save_entitlements(
-    tenantId: str,  # noqa: N803
+    tenantId: str,
     body: EntitlementsUpdate,
     principal: Caller,
     session: WriteSession,
@@ -145,7 +145,7 @@ async def save_entitlements(
 
 @router.get("/tenants/{tenantId}/overrides", response_model=OverridesOut)
 async def list_overrides(
-    tenantId: str,  # noqa: N803
+    tenantId: str,
     principal: Caller,
     session: ReadSession,
     response: Response,

@@ -23,4 +23,3 @@ async def delete_override(session: AsyncSession, tenant_id: str, feature_id: str
             TenantOverride.tenant_id == tenant_id, TenantOverride.feature_id == feature_id
         )
     )
-

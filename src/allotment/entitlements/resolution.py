@@ -55,6 +55,7 @@ class Effective:
 def resolve_feature(
     feature: FeatureDef, cell: CellDef | None, override: OverrideDef | None
 ) -> Effective:
+    value: int | None
     if cell is not None:
         enabled, value, source = cell.enabled, cell.value, Source.PLAN
     else:

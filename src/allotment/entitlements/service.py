@@ -83,7 +83,9 @@ async def get_overrides(
     return tenant, await repository.list_overrides(session, tenant_id)
 
 
-async def effective_for(cache: EntitlementCache, principal: Principal, tenant_id: str) -> TenantView:
+async def effective_for(
+    cache: EntitlementCache, principal: Principal, tenant_id: str
+) -> TenantView:
     """Scoped read through the cache: a tenant the caller may not see is simply not found."""
     if not principal.may_see_tenant(tenant_id):
         raise NotFound(access_service.TENANT_NOT_FOUND)
@@ -123,8 +125,10 @@ async def save_entitlements(
     if errors:
         raise ValidationFailed("Some features do not exist.", errors)
 
-    current = {r.feature_id: OverrideDef(r.enabled, r.value) for r in
-               await repository.list_overrides(session, tenant_id)}
+    current = {
+        r.feature_id: OverrideDef(r.enabled, r.value)
+        for r in await repository.list_overrides(session, tenant_id)
+    }
     cells = {fid: c for (pkg, fid), c in snapshot.cells.items() if pkg == tenant.package_id}
     before = resolve_all(snapshot.features, cells, current)
 
@@ -177,10 +181,12 @@ async def save_entitlements(
     return SaveResult(new_version, after, diff)
 
 
-def _stated_on(feature_id: str, changes: list[EntitlementChange], after: dict[str, Effective]) -> bool:
+def _stated_on(
+    feature_id: str, changes: list[EntitlementChange], after: dict[str, Effective]
+) -> bool:
     # The rules judge what the caller asked for, not the resolution's parent cascade, so that
     # "export off, CSV on" is reported instead of silently switching CSV off.
     for change in changes:
         if change.feature_id == feature_id:
-            return change.enabled and not (change.value == 0)
+            return change.enabled and change.value != 0
     return after[feature_id].enabled

@@ -13,5 +13,5 @@ def parse_if_match(header: str | None, field: str) -> int | None:
         return None
     raw = header.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise ValidationFailed.field(field, "If-Match must be a version number such as \"3\".")
+        raise ValidationFailed.field(field, 'If-Match must be a version number such as "3".')
     return int(raw)

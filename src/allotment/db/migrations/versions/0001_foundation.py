@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 from allotment.catalog import seed_data
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -166,9 +166,9 @@ def _seed_catalog() -> None:
     packages = sa.table(
         "packages", sa.column("id"), sa.column("name"), sa.column("tier"), sa.column("sort_order")
     )
-    feature_columns = [sa.column(name) for name in seed_data.FEATURES[0]] + [
-        sa.column("created_at")
-    ]
+    feature_columns: list[sa.ColumnClause[Any]] = [
+        sa.column(name) for name in seed_data.FEATURES[0]
+    ] + [sa.column("created_at")]
     features = sa.table("features", *feature_columns)
     cells = sa.table(
         "plan_entitlements",
