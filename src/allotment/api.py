@@ -6,7 +6,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
 from allotment.access.endpoints import router as access_router
+from allotment.access.people_endpoints import router as people_router
 from allotment.catalog.endpoints import router as catalog_router
+from allotment.entitlements.audit_endpoints import router as audit_router
 from allotment.entitlements.endpoints import router as entitlements_router
 
 health = APIRouter(tags=["health"])
@@ -25,3 +27,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(catalog_router)
     app.include_router(access_router)
     app.include_router(entitlements_router)
+    app.include_router(people_router)
+    app.include_router(audit_router)

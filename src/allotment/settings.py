@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     support_email: str = "support@example.test"
     # How often a process without LISTEN/NOTIFY (SQLite) polls the invalidation version.
     cache_poll_seconds: float = Field(default=0.5, gt=0)
+    # A portal session ends after this long without a request, and at the latest this long
+    # after sign-in.
+    session_idle_minutes: int = Field(default=30, gt=0)
+    session_absolute_hours: int = Field(default=12, gt=0)
+    # Failed sign-ins allowed per e-mail address and client IP within the window.
+    sign_in_max_failures: int = Field(default=5, gt=0)
+    sign_in_window_minutes: int = Field(default=15, gt=0)
     sql_echo: bool = False
     log_level: str = "info"
 

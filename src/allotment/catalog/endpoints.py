@@ -61,7 +61,9 @@ async def create_feature(
     invalidator: InvalidatorDep,
     clock: ClockDep,
 ) -> FeatureOut:
-    return feature_out(await service.create_feature(session, invalidator, clock, body))
+    return feature_out(
+        await service.create_feature(session, invalidator, clock, body, actor=principal)
+    )
 
 
 @router.get("/packages", response_model=list[PackageOut])
@@ -82,6 +84,7 @@ async def update_plan_entitlement(
     principal: CanWrite,
     session: WriteSession,
     invalidator: InvalidatorDep,
+    clock: ClockDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PlanEntitlementOut:
     expected = parse_if_match(if_match, "If-Match")
@@ -90,10 +93,12 @@ async def update_plan_entitlement(
     cell, _before = await service.update_cell(
         session,
         invalidator,
+        clock,
         package_id=packageId,
         feature_id=featureId,
         enabled=body.enabled,
         value=body.value,
+        actor=principal,
         expected_version=expected,
     )
     return cell_out(cell)

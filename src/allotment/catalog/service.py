@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from allotment.access import audit_service
+from allotment.access.principals import Principal
 from allotment.catalog import repository, seed_data
 from allotment.catalog.models import Feature, Package, PlanEntitlement
 from allotment.catalog.schemas import FeatureCreate
@@ -29,7 +31,12 @@ async def get_feature(session: AsyncSession, feature_id: str) -> Feature:
 
 
 async def create_feature(
-    session: AsyncSession, invalidator: Invalidator, clock: Clock, data: FeatureCreate
+    session: AsyncSession,
+    invalidator: Invalidator,
+    clock: Clock,
+    data: FeatureCreate,
+    *,
+    actor: Principal,
 ) -> Feature:
     if await repository.get_feature(session, data.id) is not None:
         raise Conflict(f"A feature with id '{data.id}' already exists.", {"id": data.id})
@@ -63,6 +70,15 @@ async def create_feature(
     )
     session.add(feature)
     await session.flush()
+    await audit_service.record(
+        session,
+        clock,
+        actor,
+        action=audit_service.FEATURE_CREATED,
+        subject=feature.id,
+        before=None,
+        after=data.model_dump(mode="json", by_alias=True, exclude_none=True),
+    )
     await invalidator.publish(session, CATALOG_TOPIC)
     return feature
 
@@ -85,11 +101,13 @@ async def list_matrix(session: AsyncSession) -> Sequence[PlanEntitlement]:
 async def update_cell(
     session: AsyncSession,
     invalidator: Invalidator,
+    clock: Clock,
     *,
     package_id: str,
     feature_id: str,
     enabled: bool,
     value: int,
+    actor: Principal,
     expected_version: int | None = None,
 ) -> tuple[PlanEntitlement, PlanEntitlement | None]:
     """Set one matrix cell; returns the cell and a copy of what it was before (None if new)."""
@@ -117,6 +135,15 @@ async def update_cell(
         cell.value = value
         cell.version = cell.version + 1
     await session.flush()
+    await audit_service.record(
+        session,
+        clock,
+        actor,
+        action=audit_service.PLAN_CELL_CHANGED,
+        subject=f"{package_id}/{feature_id}",
+        before=None if before is None else {"enabled": before.enabled, "value": before.value},
+        after={"enabled": cell.enabled, "value": cell.value},
+    )
     await invalidator.publish(session, CATALOG_TOPIC)
     return cell, before
 

@@ -79,9 +79,12 @@ async def update_tenant(
     principal: Caller,
     session: WriteSession,
     invalidator: InvalidatorDep,
+    clock: ClockDep,
 ) -> TenantOut:
     _demand(principal, tenantId, Permission.TENANT_UPDATE)
-    return tenant_out(await service.update_tenant(session, invalidator, principal, tenantId, body))
+    return tenant_out(
+        await service.update_tenant(session, invalidator, principal, tenantId, body, clock=clock)
+    )
 
 
 @router.get("/tenants/{tenantId}/entitlements", response_model=list[EntitlementOut])

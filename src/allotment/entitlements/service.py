@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from allotment.access import audit_service
 from allotment.access import service as access_service
 from allotment.access.models import Tenant
 from allotment.access.principals import Principal
@@ -56,6 +57,8 @@ async def update_tenant(
     principal: Principal,
     tenant_id: str,
     data: TenantUpdate,
+    *,
+    clock: Clock,
 ) -> Tenant:
     tenant = await access_service.lock_tenant(session, principal, tenant_id)
     if data.name is not None:
@@ -69,6 +72,16 @@ async def update_tenant(
             raise ValidationFailed.field(
                 "packageId", f"Unknown package '{data.package_id}'."
             ) from None
+        await audit_service.record(
+            session,
+            clock,
+            principal,
+            action=audit_service.TENANT_PLAN_CHANGED,
+            subject="packageId",
+            before={"packageId": tenant.package_id},
+            after={"packageId": data.package_id},
+            tenant_id=tenant.id,
+        )
         tenant.package_id = data.package_id
         tenant.entitlements_version += 1
     await session.flush()
@@ -178,7 +191,22 @@ async def save_entitlements(
     await session.flush()
     await invalidator.publish(session, tenant_topic(tenant_id))
     diff = [Change(fid, before[fid], after[fid]) for fid in after if before[fid] != after[fid]]
+    for changed in diff:
+        await audit_service.record(
+            session,
+            clock,
+            principal,
+            action=audit_service.ENTITLEMENT_CHANGED,
+            subject=changed.feature_id,
+            before=_audited_state(changed.before),
+            after=_audited_state(changed.after),
+            tenant_id=tenant_id,
+        )
     return SaveResult(new_version, after, diff)
+
+
+def _audited_state(state: Effective) -> dict[str, object]:
+    return {"enabled": state.enabled, "value": state.value, "source": state.source.value}
 
 
 def _stated_on(
