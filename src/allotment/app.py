@@ -16,6 +16,7 @@ from allotment.db.session import Database
 from allotment.entitlements.cache import EntitlementCache
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
+from allotment.portal.wiring import install_portal
 from allotment.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -69,4 +70,5 @@ def create_app(
     app.state.principal_resolvers = []
     install_error_handlers(app)
     include_routers(app)
+    install_portal(app)
     return app

@@ -132,10 +132,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed"}
-        message = "Not found." if exc.status_code == 404 else str(exc.detail)
-        return JSONResponse(
-            error_body(codes.get(exc.status_code, "http_error"), message),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        return http_error_response(exc)
+
+
+def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
+    """The JSON answer for a routing-level error (unknown path, wrong method)."""
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    message = "Not found." if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse(
+        error_body(codes.get(exc.status_code, "http_error"), message),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allotment.access.models import PortalSession, SignInFailure, User
@@ -28,7 +28,7 @@ class SessionLimits:
     absolute: timedelta
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -43,7 +43,7 @@ async def start_session(
     token = secrets.token_urlsafe(32)
     now = clock()
     row = PortalSession(
-        id=_digest(token),
+        id=digest(token),
         user_id=user.id,
         csrf_token=secrets.token_urlsafe(32),
         active_tenant_id=active_tenant_id,
@@ -60,7 +60,7 @@ async def resume_session(
     session: AsyncSession, clock: Clock, limits: SessionLimits, token: str
 ) -> tuple[PortalSession, User] | None:
     """The live session behind ``token`` and its user, or None (and the row gone) if expired."""
-    row = await session.get(PortalSession, _digest(token))
+    row = await session.get(PortalSession, digest(token))
     if row is None:
         return None
     now = clock()
@@ -81,12 +81,15 @@ async def resume_session(
 
 
 async def end_session(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(PortalSession).where(PortalSession.id == _digest(token)))
+    await session.execute(delete(PortalSession).where(PortalSession.id == digest(token)))
 
 
-async def set_active_tenant(session: AsyncSession, row: PortalSession, tenant_id: str) -> None:
-    row.active_tenant_id = tenant_id
-    await session.flush()
+async def set_active_tenant(session: AsyncSession, token: str, tenant_id: str) -> None:
+    await session.execute(
+        update(PortalSession)
+        .where(PortalSession.id == digest(token))
+        .values(active_tenant_id=tenant_id)
+    )
 
 
 # -- throttling failed sign-ins ---------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -65,6 +66,87 @@ def _api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user(args: argparse.Namespace) -> int:
+    from allotment.cli import people
+
+    settings = get_settings()
+    if args.action == "create":
+        password = args.password or getpass.getpass("Password: ")
+        print(
+            asyncio.run(
+                people.create_user(
+                    settings,
+                    email=args.email,
+                    password=password,
+                    role=args.role,
+                    name=args.name or "",
+                    tenant=args.tenant,
+                    partner=args.partner,
+                )
+            )
+        )
+    elif args.action == "set-password":
+        password = args.password or getpass.getpass("New password: ")
+        print(asyncio.run(people.set_password(settings, email=args.email, password=password)))
+    else:
+        for line in asyncio.run(people.list_users(settings)):
+            print(line)
+    return 0
+
+
+def _partner(args: argparse.Namespace) -> int:
+    from allotment.cli import people
+
+    settings = get_settings()
+    if args.action == "create":
+        print(asyncio.run(people.create_partner(settings, name=args.name)))
+    elif args.action in ("assign", "unassign"):
+        print(
+            asyncio.run(
+                people.assign(
+                    settings,
+                    partner=args.partner,
+                    tenant=args.tenant,
+                    remove=args.action == "unassign",
+                )
+            )
+        )
+    else:
+        for line in asyncio.run(people.list_partners(settings)):
+            print(line)
+    return 0
+
+
+def _add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from allotment.access.people_rules import PERSON_ROLES
+
+    user = sub.add_parser("user", help="portal users")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    create = user_sub.add_parser("create", help="create a user who signs in to the portal")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=sorted(r.value for r in PERSON_ROLES))
+    create.add_argument("--name")
+    create.add_argument("--password", help="prompted for when omitted")
+    create.add_argument("--tenant", help="tenant id or name (client roles)")
+    create.add_argument("--partner", help="partner id or name (partner roles)")
+    password = user_sub.add_parser("set-password", help="set a user's password")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password", help="prompted for when omitted")
+    user_sub.add_parser("list", help="list users")
+    user.set_defaults(func=_user)
+
+    partner = sub.add_parser("partner", help="partners and the clients they are assigned")
+    partner_sub = partner.add_subparsers(dest="action", required=True)
+    create_partner = partner_sub.add_parser("create", help="create a partner")
+    create_partner.add_argument("name")
+    for action, text in (("assign", "assign a client"), ("unassign", "remove a client")):
+        cmd = partner_sub.add_parser(action, help=text)
+        cmd.add_argument("partner", help="partner id or name")
+        cmd.add_argument("tenant", help="tenant id or name")
+    partner_sub.add_parser("list", help="list partners and their clients")
+    partner.set_defaults(func=_partner)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="allotment", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--name", default="cli")
     key.add_argument("--tenant", help="tenant id or name; omit for a platform-admin key")
     key.set_defaults(func=_api_key)
+
+    _add_people_commands(sub)
     return parser
 
 
