@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from allotment import __version__
+from allotment.access import passwords
 from allotment.access import service as access_service
 from allotment.access.service import KeyRegistry
 from allotment.api import include_routers
@@ -40,6 +41,9 @@ def create_app(
     """Build the ASGI app. ``db`` may be shared (tests); ``listen`` starts cross-process
     invalidation (LISTEN/NOTIFY or the SQLite poll)."""
     settings = settings or get_settings()
+    passwords.configure(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     database = db or Database(settings.database_url, echo=settings.sql_echo)
     invalidator = Invalidator(database, poll_seconds=settings.cache_poll_seconds)
 

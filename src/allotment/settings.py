@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Failed sign-ins allowed per e-mail address and client IP within the window.
     sign_in_max_failures: int = Field(default=5, gt=0)
     sign_in_window_minutes: int = Field(default=15, gt=0)
+    # argon2id cost of new password hashes (the library's defaults).
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
     sql_echo: bool = False
     log_level: str = "info"
 
