@@ -1,4 +1,4 @@
-"""Every role × every tenant-scoped portal page and portal/API route × (own tenant, assigned
+"""Every role x every tenant-scoped portal page and portal/API route x (own tenant, assigned
 client, unassigned client, a tenant id that does not exist) → the status it must get.
 
 Out-of-scope answers must be byte-identical to the answer for a tenant that does not exist, and

@@ -56,28 +56,35 @@ async def start_session(
     return token, row
 
 
-async def resume_session(
-    session: AsyncSession, clock: Clock, limits: SessionLimits, token: str
-) -> tuple[PortalSession, User] | None:
-    """The live session behind ``token`` and its user, or None (and the row gone) if expired."""
+async def load_session(session: AsyncSession, token: str) -> tuple[PortalSession, User] | None:
     row = await session.get(PortalSession, digest(token))
     if row is None:
         return None
-    now = clock()
     user = await session.get(User, row.user_id)
-    if (
-        user is None
-        or user.disabled_at is not None
-        or now >= row.expires_at
-        or now - row.last_seen_at >= limits.idle
-    ):
-        await session.delete(row)
-        await session.flush()
-        return None
-    if now - row.last_seen_at >= TOUCH_AFTER:
-        row.last_seen_at = now
-        await session.flush()
-    return row, user
+    return None if user is None else (row, user)
+
+
+def is_live(row: PortalSession, user: User, now: datetime, limits: SessionLimits) -> bool:
+    return (
+        user.disabled_at is None
+        and now < row.expires_at
+        and now - row.last_seen_at < limits.idle
+        and now < row.created_at + limits.absolute
+    )
+
+
+def needs_touch(row: PortalSession, now: datetime) -> bool:
+    return now - row.last_seen_at >= TOUCH_AFTER
+
+
+async def touch(
+    session: AsyncSession, token: str, now: datetime, active_tenant_id: str | None
+) -> None:
+    await session.execute(
+        update(PortalSession)
+        .where(PortalSession.id == digest(token))
+        .values(last_seen_at=now, active_tenant_id=active_tenant_id)
+    )
 
 
 async def end_session(session: AsyncSession, token: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 
 from allotment.access import service as access_service
 from allotment.access.policy import Permission
@@ -14,7 +14,7 @@ from allotment.entitlements.schemas import EntitlementOut, EntitlementsUpdate
 from allotment.errors import NotFound, Unauthorized
 from allotment.kit.etag import etag, parse_if_match
 from allotment.portal.schemas import PortalSaveOut
-from allotment.portal.sessions import CSRF_HEADER, require_csrf, signed_in
+from allotment.portal.sessions import CSRF_HEADER, Signed, require_csrf
 
 router = APIRouter(prefix="/api/portal", tags=["portal"])
 
@@ -25,7 +25,7 @@ SIGNED_OUT = "Your session has ended. Sign in again."
 async def save_entitlements(
     tenantId: str,
     body: EntitlementsUpdate,
-    request: Request,
+    signed: Signed,
     response: Response,
     session: WriteSession,
     invalidator: InvalidatorDep,
@@ -33,7 +33,6 @@ async def save_entitlements(
     if_match: Annotated[str | None, Header()] = None,
     x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
 ) -> PortalSaveOut:
-    signed = await signed_in(request)
     if signed is None:
         raise Unauthorized(SIGNED_OUT)
     require_csrf(signed, x_csrf_token)

@@ -19,12 +19,12 @@ from allotment.portal.rendering import not_found_page, page
 from allotment.portal.sessions import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    Signed,
     clear_session_cookie,
     csrf_matches,
     forget,
     limits,
     set_session_cookie,
-    signed_in,
     tenants_for,
 )
 from allotment.portal.view_models import build_page
@@ -84,8 +84,7 @@ def _login_form(
 
 
 @router.get("/")
-async def home(request: Request) -> Response:
-    signed = await signed_in(request)
+async def home(request: Request, signed: Signed) -> Response:
     if signed is None:
         return _to_login(request)
     if entitlements_view(signed.principal.role) is not None and signed.tenant_count > 0:
@@ -94,8 +93,10 @@ async def home(request: Request) -> Response:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str | None = None, signed_out: int = 0) -> Response:
-    if await signed_in(request) is not None:
+async def login_page(
+    request: Request, signed: Signed, next: str | None = None, signed_out: int = 0
+) -> Response:
+    if signed is not None:
         return _redirect(_local_path(next, "/"))
     notice = "You have signed out." if signed_out else ""
     return _login_form(request, next_path=_local_path(next, "/"), notice=notice)
@@ -157,9 +158,8 @@ async def login(
 
 @router.post("/logout")
 async def logout(
-    request: Request, session: WriteSession, csrf: Annotated[str, Form()] = ""
+    request: Request, signed: Signed, session: WriteSession, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    signed = await signed_in(request)
     if signed is None:
         return _redirect("/login")
     if not csrf_matches(signed.csrf_token, csrf):
@@ -172,8 +172,9 @@ async def logout(
 
 
 @router.get("/context")
-async def context_page(request: Request, session: ReadSession, next: str | None = None) -> Response:
-    signed = await signed_in(request)
+async def context_page(
+    request: Request, signed: Signed, session: ReadSession, next: str | None = None
+) -> Response:
     if signed is None:
         return _to_login(request)
     tenants = await tenants_for(session, signed.principal)
@@ -189,12 +190,12 @@ async def context_page(request: Request, session: ReadSession, next: str | None 
 @router.post("/context")
 async def choose_context(
     request: Request,
+    signed: Signed,
     session: WriteSession,
     tenantId: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = ENTITLEMENTS_PATH,
 ) -> Response:
-    signed = await signed_in(request)
     if signed is None:
         return _to_login(request)
     if not csrf_matches(signed.csrf_token, csrf):
@@ -209,8 +210,7 @@ async def choose_context(
 
 
 @router.get(ENTITLEMENTS_PATH)
-async def entitlements_page(request: Request, session: ReadSession) -> Response:
-    signed = await signed_in(request)
+async def entitlements_page(request: Request, signed: Signed, session: ReadSession) -> Response:
     if signed is None:
         return _to_login(request)
     mode = entitlements_view(signed.principal.role)

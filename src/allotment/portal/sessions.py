@@ -9,8 +9,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allotment.access import people_service, session_service
@@ -69,7 +70,11 @@ async def tenants_for(session: AsyncSession, principal: Principal) -> list[Tenan
 
 
 async def signed_in(request: Request) -> SignedIn | None:
-    """The request's live session, or None. Resolved once and kept on ``request.state``."""
+    """The request's live session, or None. Resolved once and kept on ``request.state``.
+
+    Endpoints take it as a dependency declared before their database session (``Signed``), so
+    that on SQLite its own short transactions finish before the endpoint's write lock is taken.
+    """
     if getattr(request.state, "portal_session_known", False):
         result: SignedIn | None = request.state.portal_session
         return result
@@ -89,31 +94,45 @@ async def _resolve(request: Request, token: str) -> SignedIn | None:
     db: Database = request.app.state.db
     clock: Clock = request.app.state.clock
     settings: Settings = request.app.state.settings
-    async with db.session(write=True) as session:
-        resumed = await session_service.resume_session(session, clock, limits(settings), token)
-        if resumed is None:
+    now = clock()
+    # Read first; write only when something changed, so that most pages take no write lock.
+    async with db.session() as session:
+        loaded = await session_service.load_session(session, token)
+        if loaded is None:
             return None
-        row, user = resumed
-        principal = await people_service.principal_for_user(session, user)
-        tenants = await tenants_for(session, principal)
-        by_id = {t.id: t for t in tenants}
-        active = by_id.get(row.active_tenant_id) if row.active_tenant_id else None
-        if active is None and len(tenants) == 1:
-            # Exactly one tenant to act on: the session is in it without asking.
-            active = tenants[0]
-        if (active.id if active else None) != row.active_tenant_id:
-            row.active_tenant_id = active.id if active else None
-            await session.flush()
-        return SignedIn(
-            token=token,
-            csrf_token=row.csrf_token,
-            user_id=user.id,
-            email=user.email,
-            name=user.name,
-            principal=principal,
-            active_tenant=tenant_ref(active) if active else None,
-            tenant_count=len(tenants),
-        )
+        row, user = loaded
+        if not session_service.is_live(row, user, now, limits(settings)):
+            expired = True
+        else:
+            expired = False
+            principal = await people_service.principal_for_user(session, user)
+            tenants = await tenants_for(session, principal)
+    if expired:
+        async with db.session(write=True) as session:
+            await session_service.end_session(session, token)
+        return None
+    by_id = {t.id: t for t in tenants}
+    active = by_id.get(row.active_tenant_id) if row.active_tenant_id else None
+    if active is None and len(tenants) == 1:
+        # Exactly one tenant to act on: the session is in it without asking.
+        active = tenants[0]
+    active_id = active.id if active else None
+    if active_id != row.active_tenant_id or session_service.needs_touch(row, now):
+        async with db.session(write=True) as session:
+            await session_service.touch(session, token, now, active_id)
+    return SignedIn(
+        token=token,
+        csrf_token=row.csrf_token,
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        principal=principal,
+        active_tenant=tenant_ref(active) if active else None,
+        tenant_count=len(tenants),
+    )
+
+
+Signed = Annotated[SignedIn | None, Depends(signed_in)]
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
