@@ -36,6 +36,10 @@ class KeyRegistry:
             self._generation += 1
             self._by_hash.clear()
 
+    def peek(self, secret: str) -> Principal | None:
+        """Only what is cached: no I/O, for the fast path."""
+        return self._by_hash.get(hash_key(secret))
+
     async def authenticate(self, secret: str) -> Principal | None:
         digest = hash_key(secret)
         principal = self._by_hash.get(digest)
