@@ -238,3 +238,13 @@ def test_constructor_needs_url_and_key() -> None:
         AllotmentClient("", KEY)
     with pytest.raises(ValueError):
         AllotmentClient(BASE, "")
+
+
+def test_closed_client_says_so(server: FakeServer) -> None:
+    sdk = client(server.transport())
+    assert sdk.check_entitlement("ai_generation", "t1") is True
+    sdk.close()
+    # The snapshot still answers; anything needing the server is refused plainly.
+    assert sdk.check_entitlement("ai_generation", "t1") is True
+    with pytest.raises(AllotmentError, match="closed"):
+        sdk.consume("t1", "ai_website_analysis")

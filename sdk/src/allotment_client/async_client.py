@@ -151,6 +151,8 @@ class AsyncAllotmentClient:
         return usage_summary(await self._send(wire.usage(tenant_id), self._core.retry))
 
     async def _send(self, call: wire.Call, policy: RetryPolicy) -> httpx.Response:
+        if self._closed:
+            raise AllotmentError("This client is closed.")
         url, headers = self._core.url(call), self._core.request_headers(call)
         for attempt in range(1, policy.attempts + 1):
             last = attempt == policy.attempts

@@ -149,6 +149,8 @@ class AllotmentClient:
         return usage_summary(self._send(wire.usage(tenant_id), self._core.retry))
 
     def _send(self, call: wire.Call, policy: RetryPolicy) -> httpx.Response:
+        if self._stop.is_set():
+            raise AllotmentError("This client is closed.")
         url, headers = self._core.url(call), self._core.request_headers(call)
         for attempt in range(1, policy.attempts + 1):
             last = attempt == policy.attempts
