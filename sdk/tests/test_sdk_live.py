@@ -73,6 +73,25 @@ def test_refresh_gets_304_then_sees_an_override(live: LiveServer) -> None:
         assert client.snapshot(tenant["id"]).etag != first.etag  # type: ignore[union-attr]
 
 
+def test_plan_matrix_edit_reaches_the_snapshot_on_the_unconditional_refresh(
+    live: LiveServer,
+) -> None:
+    # The list's ETag is the tenant's own version, which a matrix edit does not move; the SDK's
+    # periodic unconditional refresh is what carries such an edit.
+    tenant = live.create_tenant("free")
+    with sdk(live, live.create_tenant_key(tenant["id"]), full_refresh_every=2) as client:
+        assert client.check_entitlement("docs.ai", tenant["id"]) is False
+        edited = httpx.put(
+            f"{live.base_url}/api/platform/entitlements/plans/free/docs.ai",
+            json={"enabled": True, "value": 1},
+            headers=live.admin,
+        )
+        assert edited.status_code == 200, edited.text
+        client.refresh()
+        client.refresh()
+        assert client.check_entitlement("docs.ai", tenant["id"]) is True
+
+
 def test_wrong_key_is_an_authentication_error(live: LiveServer) -> None:
     tenant = live.create_tenant()
     with sdk(live, "not-a-key") as client, pytest.raises(AuthenticationError):

@@ -35,7 +35,7 @@ class AsyncAllotmentClient:
         retry: RetryPolicy | None = None,
         refresh_interval: float | None = 30.0,
         fallback: Fallback = False,
-        full_refresh_every: int = 10,
+        full_refresh_every: int = 4,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:

@@ -36,7 +36,7 @@ class AllotmentClient:
         retry: RetryPolicy | None = None,
         refresh_interval: float | None = 30.0,
         fallback: Fallback = False,
-        full_refresh_every: int = 10,
+        full_refresh_every: int = 4,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
