@@ -34,7 +34,11 @@ def machine() -> str:
 def fmt(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "-"
-    return f"{value:,.0f}" if value >= 100 else f"{value:,.{digits}f}"
+    if value != value:  # NaN: the benchmark did not produce this figure
+        return "n/a"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}" if value < 1 else f"{value:,.{digits}f}"
 
 
 def print_table(rows: list[Row]) -> None:

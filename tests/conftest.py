@@ -19,7 +19,7 @@ from allotment.db.migrate import upgrade
 from allotment.db.session import Database
 from allotment.kit.clock import FrozenClock
 from allotment.settings import Settings
-from tests.support import reset_database
+from tests.support import create_scratch_database, drop_scratch_database, reset_database
 
 ADMIN_TOKEN = "test-admin-token"
 TEST_DATABASE_URL = os.environ.get("ALLOTMENT_TEST_DATABASE_URL")
@@ -36,6 +36,17 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{path}"
     upgrade(url)
     yield url
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, apart from the suite's own; data here commits."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    url = create_scratch_database(TEST_DATABASE_URL, "scratch")
+    yield url
+    drop_scratch_database(url)
 
 
 @pytest.fixture(scope="session")

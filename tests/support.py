@@ -20,3 +20,29 @@ def reset_database(url: str) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def _server_url(url: str) -> tuple[str, str]:
+    base, _, name = url.rpartition("/")
+    return base, name
+
+
+async def _admin(url: str, sql: str) -> None:
+    base, _ = _server_url(url)
+    engine = make_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+def create_scratch_database(url: str, suffix: str) -> str:
+    base, name = _server_url(url)
+    scratch = f"{name}_{suffix}"
+    asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    asyncio.run(_admin(url, f'CREATE DATABASE "{scratch}"'))
+    return f"{base}/{scratch}"
+
+
+def drop_scratch_database(url: str) -> None:
+    _, name = _server_url(url)
+    asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

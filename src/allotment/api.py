@@ -10,6 +10,7 @@ from allotment.access.people_endpoints import router as people_router
 from allotment.catalog.endpoints import router as catalog_router
 from allotment.entitlements.audit_endpoints import router as audit_router
 from allotment.entitlements.endpoints import router as entitlements_router
+from allotment.ofrep.endpoints import router as ofrep_router
 from allotment.portal.endpoints import router as portal_api_router
 from allotment.portal.pages import router as portal_pages_router
 
@@ -29,6 +30,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(catalog_router)
     app.include_router(access_router)
     app.include_router(entitlements_router)
+    app.include_router(ofrep_router)
     app.include_router(people_router)
     app.include_router(audit_router)
     app.include_router(portal_api_router)

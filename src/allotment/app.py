@@ -15,6 +15,7 @@ from allotment.catalog import service as catalog_service
 from allotment.db.invalidation import Invalidator
 from allotment.db.session import Database
 from allotment.entitlements.cache import EntitlementCache
+from allotment.entitlements.fastpath import CheckFastPath
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
 from allotment.portal.wiring import install_portal
@@ -69,9 +70,10 @@ def create_app(
     app.state.db = database
     app.state.clock = clock
     app.state.invalidator = invalidator
-    app.state.keys = KeyRegistry(database, invalidator)
-    app.state.entitlements = EntitlementCache(database, invalidator)
+    app.state.keys = keys = KeyRegistry(database, invalidator)
+    app.state.entitlements = cache = EntitlementCache(database, invalidator)
     app.state.principal_resolvers = []
+    app.add_middleware(CheckFastPath, keys=keys, cache=cache)
     install_error_handlers(app)
     include_routers(app)
     install_portal(app)

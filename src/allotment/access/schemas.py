@@ -1,9 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+# A human-readable name: 1-200 characters, not only spaces; stored trimmed.
+DisplayName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
 
 
 class CamelModel(BaseModel):

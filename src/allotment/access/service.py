@@ -36,6 +36,10 @@ class KeyRegistry:
             self._generation += 1
             self._by_hash.clear()
 
+    def peek(self, secret: str) -> Principal | None:
+        """Only what is cached: no I/O, for the fast path."""
+        return self._by_hash.get(hash_key(secret))
+
     async def authenticate(self, secret: str) -> Principal | None:
         digest = hash_key(secret)
         principal = self._by_hash.get(digest)
@@ -126,20 +130,14 @@ async def create_tenant(
     return tenant
 
 
-async def get_tenant(session: AsyncSession, principal: Principal, tenant_id: str) -> Tenant:
+async def get_tenant(
+    session: AsyncSession, principal: Principal, tenant_id: str, *, for_update: bool = False
+) -> Tenant:
     """The one way to load a tenant on a caller's behalf: not yours and not there look the same."""
     if not principal.may_see_tenant(tenant_id):
         raise NotFound(TENANT_NOT_FOUND)
-    tenant = await repository.get_tenant(session, tenant_id)
-    if tenant is None:
-        raise NotFound(TENANT_NOT_FOUND)
-    return tenant
-
-
-async def lock_tenant(session: AsyncSession, principal: Principal, tenant_id: str) -> Tenant:
-    if not principal.may_see_tenant(tenant_id):
-        raise NotFound(TENANT_NOT_FOUND)
-    tenant = await repository.get_tenant_for_update(session, tenant_id)
+    load = repository.get_tenant_for_update if for_update else repository.get_tenant
+    tenant = await load(session, tenant_id)
     if tenant is None:
         raise NotFound(TENANT_NOT_FOUND)
     return tenant

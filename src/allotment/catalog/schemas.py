@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
-from allotment.access.schemas import CamelModel
+from allotment.access.schemas import CamelModel, DisplayName
 
 FeatureId = Annotated[
     str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -30,7 +30,7 @@ class ResetPeriod(StrEnum):
 
 class FeatureCreate(CamelModel):
     id: FeatureId
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
     description: str | None = Field(default=None, max_length=2000)
     type: FeatureType = FeatureType.BOOLEAN
     category: str | None = Field(default=None, max_length=100)
@@ -53,13 +53,6 @@ class FeatureCreate(CamelModel):
                 raise ValueError("type must be boolean or number")
             return upper
         return value
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name must not be blank")
-        return value.strip()
 
 
 class FeatureOut(CamelModel):

@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the demo world (idempotent)")
     demo.set_defaults(func=_demo)
 
-    key = sub.add_parser("api-key", help="create an API key (printed once)")
+    key = sub.add_parser("api-key", help="API keys")
+    key.add_argument("action", choices=["create"])
     key.add_argument("--name", default="cli")
     key.add_argument("--tenant", help="tenant id or name; omit for a platform-admin key")
     key.set_defaults(func=_api_key)

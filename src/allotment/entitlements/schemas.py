@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
-from allotment.access.schemas import CamelModel
+from allotment.access.schemas import CamelModel, DisplayName
 from allotment.catalog.schemas import FeatureId, LimitValue
 
 
@@ -19,22 +19,15 @@ def _valid_zone(value: str) -> str:
 
 
 class TenantCreate(CamelModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
     package_id: str = Field(min_length=1, max_length=100)
     time_zone: str = Field(default="UTC", max_length=64)
 
     _zone = field_validator("time_zone")(_valid_zone)
 
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name must not be blank")
-        return value.strip()
-
 
 class TenantUpdate(CamelModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: DisplayName | None = None
     package_id: str | None = Field(default=None, min_length=1, max_length=100)
     time_zone: str | None = Field(default=None, max_length=64)
 

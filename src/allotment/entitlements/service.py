@@ -60,7 +60,7 @@ async def update_tenant(
     *,
     clock: Clock,
 ) -> Tenant:
-    tenant = await access_service.lock_tenant(session, principal, tenant_id)
+    tenant = await access_service.get_tenant(session, principal, tenant_id, for_update=True)
     if data.name is not None:
         tenant.name = data.name
     if data.time_zone is not None:

@@ -15,3 +15,18 @@ def parse_if_match(header: str | None, field: str) -> int | None:
     if not raw.isdigit():
         raise ValidationFailed.field(field, 'If-Match must be a version number such as "3".')
     return int(raw)
+
+
+def none_match(header: str | None, current: str) -> bool:
+    """True when ``If-None-Match`` names the current tag, so the answer may be 304.
+
+    Weak comparison (RFC 9110 13.1.2): ``W/"7"`` matches ``"7"``; ``*`` matches any.
+    """
+    if not header:
+        return False
+    wanted = current.removeprefix("W/")
+    for candidate in header.split(","):
+        tag = candidate.strip()
+        if tag == "*" or tag.removeprefix("W/") == wanted:
+            return True
+    return False
