@@ -34,7 +34,9 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
 )
 
 
-async def _ensure_tenants(session: AsyncSession, invalidator: Invalidator) -> dict[str, Tenant]:
+async def _ensure_tenants(
+    session: AsyncSession, invalidator: Invalidator, lines: list[str]
+) -> dict[str, Tenant]:
     tenants: dict[str, Tenant] = {}
     for name, package in DEMO_TENANTS:
         tenant = await access_service.find_tenant_by_name(session, name)
@@ -42,6 +44,9 @@ async def _ensure_tenants(session: AsyncSession, invalidator: Invalidator) -> di
             tenant = await entitlements_service.create_tenant(
                 session, invalidator, utc_now, TenantCreate(name=name, package_id=package)
             )
+            lines.append(f"created tenant {name} ({tenant.id}) on {package}")
+        else:
+            lines.append(f"tenant {name} ({tenant.id}) on {tenant.package_id} exists")
         tenants[name] = tenant
     return tenants
 
@@ -83,16 +88,16 @@ async def load_demo(settings: Settings, *, portal_url: str = "http://127.0.0.1:8
     """Create what is missing and return what a person needs to try the portal."""
     db = Database(settings.database_url)
     lines: list[str] = []
+    users: list[str] = []
     try:
         await prepare_database(db, settings, utc_now)
         invalidator = Invalidator(db)
         async with db.session(write=True) as session:
-            tenants = await _ensure_tenants(session, invalidator)
-            for name, package in DEMO_TENANTS:
-                lines.append(f"tenant {name} ({tenants[name].id}) on {package}")
+            tenants = await _ensure_tenants(session, invalidator, lines)
             partner = await people_service.find_partner_by_name(session, DEMO_PARTNER)
             if partner is None:
                 partner = await people_service.create_partner(session, utc_now, DEMO_PARTNER)
+                lines.append(f"created partner {DEMO_PARTNER}")
             await people_service.assign_client(
                 session, utc_now, partner.id, tenants[ASSIGNED_TENANT].id
             )
@@ -100,12 +105,10 @@ async def load_demo(settings: Settings, *, portal_url: str = "http://127.0.0.1:8
             lines.append(
                 f"partner {DEMO_PARTNER}: assigned {ASSIGNED_TENANT}; not assigned {unassigned}"
             )
-            lines.append("")
-            lines.append(f"Sign in at {portal_url}/login with:")
             for email, person, role in DEMO_USERS:
                 client = role.value.startswith("client_")
                 partnered = role.value.startswith("partner_")
-                await _ensure_user(
+                made = await _ensure_user(
                     session,
                     settings,
                     email,
@@ -115,10 +118,12 @@ async def load_demo(settings: Settings, *, portal_url: str = "http://127.0.0.1:8
                     partner_id=partner.id if partnered else None,
                 )
                 scope = CLIENT_TENANT if client else DEMO_PARTNER if partnered else "all tenants"
-                lines.append(
+                users.append(
                     f"  {ROLE_LABELS[role]:<15} {email:<27} password: {settings.demo_password}"
                     f"  ({scope})"
                 )
+                if made == "created":
+                    lines.append(f"created user {email}")
     finally:
         await db.dispose()
-    return lines
+    return [*lines, "", f"Sign in at {portal_url}/login with:", *users]
