@@ -1,5 +1,6 @@
-"""A tenant's audit log: for those whose role reads it, and for client admins only where the
-tenant's own plan includes audit-log access."""
+"""Audit logs. A tenant's: for those whose role reads it, and for client admins only where the
+tenant's own plan includes audit-log access. The catalog's (plan cells, features): platform
+admins."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from allotment.access import audit_service
 from allotment.access import service as access_service
-from allotment.access.dependencies import current_principal
+from allotment.access.dependencies import current_principal, require
 from allotment.access.models import AuditEntry
 from allotment.access.policy import AUDIT_NEEDS_ENTITLEMENT, Permission
 from allotment.access.principals import Principal
@@ -61,3 +62,12 @@ async def tenant_audit_log(
         raise Forbidden("Your role, or this tenant's plan, does not include the audit log.")
     rows = await audit_service.list_for_tenant(session, tenantId, limit=limit)
     return AuditLogOut(tenant_id=tenantId, entries=[entry_out(r) for r in rows])
+
+
+@router.get("/audit-log", response_model=list[AuditEntryOut])
+async def catalog_audit_log(
+    _: Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))],
+    session: ReadSession,
+    limit: Annotated[int, Query(ge=1, le=audit_service.MAX_PAGE)] = 100,
+) -> list[AuditEntryOut]:
+    return [entry_out(r) for r in await audit_service.list_catalog_changes(session, limit=limit)]
