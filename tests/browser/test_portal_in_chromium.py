@@ -162,6 +162,7 @@ def test_sign_out_ends_the_session(browser: Browser, portal_url: str) -> None:
     assert "allotment_session" not in page.evaluate("document.cookie")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
+    _shot(page, "login-signed-out")
     page.goto(f"{portal_url}/settings/entitlements")
     expect(page).to_have_url(re.compile(r"/login"))
     # The old cookie, replayed, no longer opens anything.

@@ -42,6 +42,13 @@ async def start_session(
     """A new session for ``user``; returns the token for the cookie and the row."""
     token = secrets.token_urlsafe(32)
     now = clock()
+    # The user's sessions that have run out are of no further use.
+    await session.execute(
+        delete(PortalSession).where(
+            PortalSession.user_id == user.id,
+            (PortalSession.expires_at <= now) | (PortalSession.last_seen_at <= now - limits.idle),
+        )
+    )
     row = PortalSession(
         id=digest(token),
         user_id=user.id,
@@ -123,8 +130,17 @@ async def sign_in_blocked_until(
     return blocked_until
 
 
-async def record_failure(session: AsyncSession, clock: Clock, *, email: str, ip: str) -> None:
-    session.add(SignInFailure(email=email, ip=ip, at=clock()))
+async def record_failure(
+    session: AsyncSession, clock: Clock, *, email: str, ip: str, window: timedelta
+) -> None:
+    now = clock()
+    # Failures older than the window no longer count: drop them instead of keeping them forever.
+    await session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.email == email, SignInFailure.ip == ip, SignInFailure.at <= now - window
+        )
+    )
+    session.add(SignInFailure(email=email, ip=ip, at=now))
     await session.flush()
 
 

@@ -137,7 +137,7 @@ async def login(
         )
     user = await people_service.authenticate(session, email, password)
     if user is None:
-        await session_service.record_failure(session, clock, email=email, ip=ip)
+        await session_service.record_failure(session, clock, email=email, ip=ip, window=window)
         return _login_form(
             request, next_path=next_path, email=email, error=WRONG_CREDENTIALS, status_code=401
         )
