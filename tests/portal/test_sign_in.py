@@ -157,3 +157,26 @@ async def test_an_unassigned_client_drops_out_of_the_partner_admins_context(
         after = await partner.get("/settings/entitlements")
         assert after.status_code == 404
         assert after.content == unknown.content
+
+
+async def test_sign_in_follows_only_same_site_next_paths(app: FastAPI, world: World) -> None:
+    for target, landing in (
+        ("/context", "/context"),
+        ("//evil.test/x", "/"),
+        ("/\t/evil.test", "/"),
+        ("/\\evil.test", "/"),
+        ("https://evil.test/", "/"),
+    ):
+        async with browser_for(app) as browser:
+            form = await browser.get("/login")
+            response = await browser.post(
+                "/login",
+                data={
+                    "email": world.email("client_admin"),
+                    "password": PASSWORD,
+                    "csrf": csrf_from(form.text),
+                    "next": target,
+                },
+            )
+            assert response.status_code == 303
+            assert response.headers["location"] == landing, target

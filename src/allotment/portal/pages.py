@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from datetime import timedelta
 from typing import Annotated
@@ -37,9 +38,15 @@ WRONG_CREDENTIALS = "The e-mail address or password is not correct."
 FORM_EXPIRED = "The sign-in form expired. Please try again."
 
 
+_LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~%?=&-]*")
+
+
 def _local_path(target: str | None, default: str) -> str:
-    """Only same-site paths are followed after sign-in, so ``next`` cannot send anyone away."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only same-site paths are followed after sign-in, so ``next`` cannot send anyone away.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so anything beyond
+    plain path characters is refused rather than cleaned."""
+    if target and _LOCAL_PATH.fullmatch(target):
         return target
     return default
 
