@@ -28,8 +28,11 @@ API_SAVE = "PUT /api/v1/tenants/{t}/entitlements"
 OVERRIDES = "GET /api/v1/tenants/{t}/overrides"
 AUDIT = "GET /api/v1/tenants/{t}/audit-log"
 KEYS = "GET /api/v1/tenants/{t}/api-keys"
+OFREP = "POST /ofrep/v1/evaluate/flags/user_seats (targetingKey t)"
 
-# (own, assigned, unassigned, missing). "own" is the client users' tenant; for the platform
+# (own, assigned, unassigned, missing). OFREP answers an unknown or unreadable targeting key with
+# 400 INVALID_CONTEXT (its protocol's code), the same for both; a role without the right to
+# check gets 403 whatever the tenant. "own" is the client users' tenant; for the platform
 # admin and the partner roles it is simply another tenant.
 # The page acts on the session's context: a failed switch leaves the session where it was
 # (client users and the partner admin start in their only tenant; a platform admin who has not
@@ -47,6 +50,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         OVERRIDES: (200, 200, 200, 404),
         AUDIT: (200, 200, 200, 404),
         KEYS: (200, 200, 200, 404),
+        OFREP: (200, 200, 200, 400),
     },
     "partner_admin": {
         CONTEXT: (404, 303, 404, 404),
@@ -60,6 +64,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         OVERRIDES: (404, 200, 404, 404),
         AUDIT: (404, 200, 404, 404),
         KEYS: (404, 403, 404, 404),
+        OFREP: (400, 200, 400, 400),
     },
     "partner_user": {
         CONTEXT: (404, 404, 404, 404),
@@ -73,6 +78,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         OVERRIDES: (404, 404, 404, 404),
         AUDIT: (404, 404, 404, 404),
         KEYS: (404, 404, 404, 404),
+        OFREP: (403, 403, 403, 403),
     },
     "client_admin": {
         CONTEXT: (303, 404, 404, 404),
@@ -86,6 +92,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         OVERRIDES: (200, 404, 404, 404),
         AUDIT: (200, 404, 404, 404),
         KEYS: (403, 404, 404, 404),
+        OFREP: (200, 400, 400, 400),
     },
     "client_manager": {
         CONTEXT: (303, 404, 404, 404),
@@ -99,6 +106,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         OVERRIDES: (403, 404, 404, 404),
         AUDIT: (403, 404, 404, 404),
         KEYS: (403, 404, 404, 404),
+        OFREP: (403, 403, 403, 403),
     },
     "client_staff": {
         CONTEXT: (303, 404, 404, 404),
@@ -112,6 +120,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         OVERRIDES: (403, 404, 404, 404),
         AUDIT: (403, 404, 404, 404),
         KEYS: (403, 404, 404, 404),
+        OFREP: (403, 403, 403, 403),
     },
 }
 
@@ -151,6 +160,13 @@ def _calls(version_of: Callable[[str], Awaitable[int]]) -> dict[str, Call]:
     async def api_save(b: httpx.AsyncClient, t: str, csrf: str) -> httpx.Response:
         return await put(b, f"/api/v1/tenants/{t}/entitlements", t, csrf)
 
+    async def ofrep(b: httpx.AsyncClient, t: str, csrf: str) -> httpx.Response:
+        return await b.post(
+            "/ofrep/v1/evaluate/flags/user_seats",
+            json={"context": {"targetingKey": t}},
+            headers={"X-CSRF-Token": csrf},
+        )
+
     async def patch(b: httpx.AsyncClient, t: str, csrf: str) -> httpx.Response:
         return await b.patch(
             f"/api/v1/tenants/{t}", json={"timeZone": "UTC"}, headers={"X-CSRF-Token": csrf}
@@ -168,6 +184,7 @@ def _calls(version_of: Callable[[str], Awaitable[int]]) -> dict[str, Call]:
         OVERRIDES: get("/api/v1/tenants/{t}/overrides"),
         AUDIT: get("/api/v1/tenants/{t}/audit-log"),
         KEYS: get("/api/v1/tenants/{t}/api-keys"),
+        OFREP: ofrep,
     }
 
 
@@ -205,9 +222,9 @@ async def test_authorization_table(
             assert response.status_code == expected, where
             if out_of_scope and scope != "missing":
                 assert TENANT_NAMES[scope] not in response.text, where
-            if expected == 404:
+            if expected == 404 or (route == OFREP and expected == 400):
                 twin = await calls[route](browser, MISSING_TENANT, csrf)
-                assert twin.status_code == 404
+                assert twin.status_code == expected
                 assert response.content == twin.content, where
                 if route in (CONTEXT, PAGE):
                     assert response.content == unknown_page, where
@@ -222,6 +239,7 @@ UNSCOPED: dict[str, dict[str, int]] = {
     "GET /api/v1/tenants": dict(zip(ROLES, (200, 200, 200, 200, 200, 200), strict=True)),
     "GET /api/v1/users": dict(zip(ROLES, (200, 403, 403, 403, 403, 403), strict=True)),
     "GET /api/v1/partners": dict(zip(ROLES, (200, 403, 403, 403, 403, 403), strict=True)),
+    "GET /api/v1/audit-log": dict(zip(ROLES, (200, 403, 403, 403, 403, 403), strict=True)),
     "GET /api/platform/entitlements/features": dict(
         zip(ROLES, (200, 403, 403, 403, 403, 403), strict=True)
     ),
