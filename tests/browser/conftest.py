@@ -57,8 +57,10 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    # Per test: Playwright's sync API drives its own event loop on this thread, which must be
+    # gone again before the suite's asyncio tests run.
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
