@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from allotment.access.models import PortalSession
+from allotment.db.session import Database
 from allotment.kit.clock import FrozenClock
 from tests.portal.world import PASSWORD, World, browser_for, csrf_from, page_csrf, sign_in
 
@@ -180,3 +184,15 @@ async def test_sign_in_follows_only_same_site_next_paths(app: FastAPI, world: Wo
             )
             assert response.status_code == 303
             assert response.headers["location"] == landing, target
+
+
+async def test_the_database_keeps_only_a_digest_of_the_session_token(
+    app: FastAPI, world: World, db: Database
+) -> None:
+    async with browser_for(app) as browser:
+        await sign_in(browser, world.email("client_admin"))
+        token = browser.cookies["allotment_session"]
+    async with db.session() as session:
+        ids = set((await session.execute(select(PortalSession.id))).scalars())
+    assert token not in ids
+    assert hashlib.sha256(token.encode()).hexdigest() in ids
