@@ -58,3 +58,26 @@ async def test_if_none_match_does_not_bypass_scope(
     response = await client.get(url, headers={**key, "If-None-Match": tag})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_matrix_edit_changes_the_etag_without_moving_the_version(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    tenant = await make_tenant(client, admin, package_id="starter")
+    url = f"/api/v1/tenants/{tenant['id']}/entitlements"
+    old_tag = (await client.get(url, headers=admin)).headers["ETag"]
+    edited = await client.put(
+        "/api/platform/entitlements/plans/starter/advanced_analytics",
+        json={"enabled": True, "value": 1},
+        headers=admin,
+    )
+    assert edited.status_code == 200
+    fresh = await client.get(url, headers={**admin, "If-None-Match": old_tag})
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] != old_tag
+    assert fresh.headers["ETag"].startswith('"1.')  # the edit version did not move
+    # ... and the full tag is still a valid If-Match for a save based on version 1.
+    saved = await client.put(
+        url, json={"entitlements": []}, headers={**admin, "If-Match": fresh.headers["ETag"]}
+    )
+    assert saved.status_code == 200

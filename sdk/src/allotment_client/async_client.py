@@ -35,7 +35,6 @@ class AsyncAllotmentClient:
         retry: RetryPolicy | None = None,
         refresh_interval: float | None = 30.0,
         fallback: Fallback = False,
-        full_refresh_every: int = 4,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -46,7 +45,6 @@ class AsyncAllotmentClient:
             retry=retry,
             refresh_interval=refresh_interval,
             fallback=fallback,
-            full_refresh_every=full_refresh_every,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(

@@ -32,7 +32,6 @@ class ClientCore:
         retry: RetryPolicy | None,
         refresh_interval: float | None,
         fallback: Fallback,
-        full_refresh_every: int,
     ) -> None:
         if not base_url:
             raise ValueError("base_url is required, e.g. 'https://allotment.example.com'")
@@ -52,7 +51,6 @@ class ClientCore:
         self.store = SnapshotStore(
             fallback,
             retry_cold_after=self.refresh_interval or 5.0,
-            full_refresh_every=full_refresh_every,
         )
 
     def url(self, call: wire.Call) -> str:

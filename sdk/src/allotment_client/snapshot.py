@@ -30,15 +30,14 @@ class Snapshot:
 
 
 class SnapshotStore:
-    def __init__(self, fallback: Fallback, retry_cold_after: float, full_refresh_every: int):
+    def __init__(self, fallback: Fallback, retry_cold_after: float):
         self.fallback = fallback
         self.allowed: dict[str, dict[str, bool]] = {}
         self.limits: dict[str, dict[str, int]] = {}
         self.snapshots: dict[str, Snapshot] = {}
         self._retry_cold_after = retry_cold_after
-        self._full_refresh_every = max(1, full_refresh_every)
         self._lock = threading.Lock()
-        self._tracked: dict[str, int] = {}  # tenant id -> refreshes so far
+        self._tracked: set[str] = set()
         self._cold_failed_at: dict[str, float] = {}
 
     def install(
@@ -67,7 +66,7 @@ class SnapshotStore:
         with self._lock:
             if tenant_id in self._tracked:
                 return False
-            self._tracked[tenant_id] = 0
+            self._tracked.add(tenant_id)
             return True
 
     def tracked(self) -> list[str]:
@@ -75,18 +74,12 @@ class SnapshotStore:
             return list(self._tracked)
 
     def conditional_etag(self, tenant_id: str) -> str | None:
-        """The ETag to revalidate with, or None for an unconditional fetch.
+        """The ETag to revalidate with (None: fetch unconditionally).
 
-        The server's ETag is the tenant's own version, which a plan (matrix) change does not move;
-        every ``full_refresh_every``-th refresh therefore fetches the whole list regardless.
+        The server's ETag covers the content (plan, overrides and matrix), so a 304 is safe.
         """
         held = self.snapshots.get(tenant_id)
-        with self._lock:
-            count = self._tracked.get(tenant_id, 0) + 1
-            self._tracked[tenant_id] = count
-        if held is None or count % self._full_refresh_every == 0:
-            return None
-        return held.etag
+        return None if held is None else held.etag
 
     def may_try_cold(self, tenant_id: str) -> bool:
         """After a failed first load, checks serve the fallback for a while without the network."""

@@ -36,7 +36,6 @@ class AllotmentClient:
         retry: RetryPolicy | None = None,
         refresh_interval: float | None = 30.0,
         fallback: Fallback = False,
-        full_refresh_every: int = 4,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -47,7 +46,6 @@ class AllotmentClient:
             retry=retry,
             refresh_interval=refresh_interval,
             fallback=fallback,
-            full_refresh_every=full_refresh_every,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._core.timeout, transport=transport)

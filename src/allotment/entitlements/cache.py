@@ -7,6 +7,7 @@ the generation it started in and keeps its result only if nothing was invalidate
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +38,14 @@ class TenantView:
     effective: dict[str, Effective]
     overrides: Mapping[str, OverrideDef]
     _bodies: dict[str, bytes] = field(default_factory=dict)
+    _digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the effective entitlements, for content ETags."""
+        if self._digest is None:
+            self._digest = content_digest(self.effective)
+        return self._digest
 
     def body(self, feature_id: str) -> bytes | None:
         """The JSON answer for one feature, encoded once per cached view."""
@@ -47,6 +56,11 @@ class TenantView:
                 return None
             cached = self._bodies[feature_id] = orjson.dumps(eff.as_json())
         return cached
+
+
+def content_digest(effective: Mapping[str, Effective]) -> str:
+    encoded = orjson.dumps([effective[k].as_json() for k in sorted(effective)])
+    return hashlib.blake2b(encoded, digest_size=6).hexdigest()
 
 
 class EntitlementCache:

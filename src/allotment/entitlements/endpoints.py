@@ -11,7 +11,7 @@ from allotment.access.policy import Permission
 from allotment.access.principals import Principal
 from allotment.db.dependencies import ClockDep, InvalidatorDep, ReadSession, WriteSession
 from allotment.entitlements import service
-from allotment.entitlements.cache import EntitlementCache
+from allotment.entitlements.cache import EntitlementCache, content_digest
 from allotment.entitlements.schemas import (
     EntitlementOut,
     EntitlementsUpdate,
@@ -101,7 +101,7 @@ async def list_entitlements(
 ) -> list[EntitlementOut] | Response:
     _demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
     view = await service.effective_for(cache, principal, tenantId)
-    tag = etag(view.version)
+    tag = etag(view.version, view.digest)
     if none_match(if_none_match, tag):
         # SDK snapshots poll with the version they hold; an unchanged tenant costs no body.
         return Response(status_code=304, headers={"ETag": tag})
@@ -151,7 +151,7 @@ async def save_entitlements(
         body.entitlements,
         expected if expected is not None else body.version,
     )
-    response.headers["ETag"] = etag(result.version)
+    response.headers["ETag"] = etag(result.version, content_digest(result.effective))
     return [EntitlementOut.model_validate(e.as_json()) for e in result.effective.values()]
 
 

@@ -3,15 +3,17 @@ from __future__ import annotations
 from allotment.errors import ValidationFailed
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+def etag(version: int, digest: str | None = None) -> str:
+    """``"7"``, or ``"7.<digest>"`` where the content can change without the version moving
+    (a plan-matrix edit changes a tenant's entitlements but not its edit version)."""
+    return f'"{version}.{digest}"' if digest else f'"{version}"'
 
 
 def parse_if_match(header: str | None, field: str) -> int | None:
-    """``If-Match: "7"`` (or ``W/"7"`` or ``7``) -> 7; absent -> None."""
+    """``If-Match: "7"`` (or ``W/"7"``, ``7`` or ``"7.<digest>"``) -> 7; absent -> None."""
     if header is None or header.strip() in ("", "*"):
         return None
-    raw = header.strip().removeprefix("W/").strip('"')
+    raw = header.strip().removeprefix("W/").strip('"').partition(".")[0]
     if not raw.isdigit():
         raise ValidationFailed.field(field, 'If-Match must be a version number such as "3".')
     return int(raw)
