@@ -10,6 +10,7 @@ from allotment.access import service as access_service
 from allotment.access.policy import Permission
 from allotment.db.dependencies import ClockDep, InvalidatorDep, WriteSession
 from allotment.entitlements import service as entitlements_service
+from allotment.entitlements.cache import content_digest
 from allotment.entitlements.schemas import EntitlementOut, EntitlementsUpdate
 from allotment.errors import NotFound, Unauthorized
 from allotment.kit.etag import etag, parse_if_match
@@ -58,7 +59,8 @@ async def save_entitlements(
         expected if expected is not None else body.version,
         require_version=True,
     )
-    response.headers["ETag"] = etag(result.version)
+    # The same tag the entitlements list answers with, so a client can compare the two.
+    response.headers["ETag"] = etag(result.version, content_digest(result.effective))
     return PortalSaveOut(
         version=result.version,
         entitlements=[
