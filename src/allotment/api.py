@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from allotment.access.endpoints import router as access_router
 from allotment.catalog.endpoints import router as catalog_router
 from allotment.entitlements.endpoints import router as entitlements_router
+from allotment.metering.endpoints import router as metering_router
 
 health = APIRouter(tags=["health"])
 
@@ -25,3 +26,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(catalog_router)
     app.include_router(access_router)
     app.include_router(entitlements_router)
+    app.include_router(metering_router)

@@ -1,0 +1,114 @@
+"""Threshold crossings become outbox rows in the transaction that caused them.
+
+Nothing here talks to the network: the consume (or ingest) that crosses 80 % or 100 % of a limit
+adds one ``threshold_events`` row (unique per tenant, feature, window and threshold, so once per
+window even if a limit change lets a counter cross again) and one pending delivery per endpoint
+that listens. The delivery worker sends them later, so a slow receiver never slows a consume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import orjson
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from allotment.kit.ids import new_id
+from allotment.metering.models import ThresholdEvent, WebhookDelivery, WebhookEndpoint
+from allotment.metering.quota import json_number
+from allotment.metering.repository import upsert
+from allotment.metering.windows import Window
+
+EVENT_TYPE = "usage.threshold_crossed"
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    tenant_id: str
+    feature_id: str
+    window: Window
+    counter_key: str
+    threshold: int
+    used: Decimal
+    limit: int
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def event_body(event_id: str, crossing: Crossing, now: datetime) -> str:
+    return orjson.dumps(
+        {
+            "id": event_id,
+            "type": EVENT_TYPE,
+            "createdAt": _iso(now),
+            "data": {
+                "tenantId": crossing.tenant_id,
+                "featureId": crossing.feature_id,
+                "threshold": crossing.threshold,
+                "used": json_number(crossing.used),
+                "limit": crossing.limit,
+                "key": crossing.counter_key or None,
+                "windowStart": _iso(crossing.window.start),
+                "windowEnd": _iso(crossing.window.end),
+            },
+        }
+    ).decode()
+
+
+async def record_crossings(session: AsyncSession, now: datetime, crossings: list[Crossing]) -> None:
+    for crossing in crossings:
+        event_id = new_id("evt")
+        inserted = (
+            await session.execute(
+                upsert(session, ThresholdEvent)
+                .values(
+                    id=event_id,
+                    tenant_id=crossing.tenant_id,
+                    feature_id=crossing.feature_id,
+                    window_key=crossing.window.key,
+                    counter_key=crossing.counter_key,
+                    threshold=crossing.threshold,
+                    used=crossing.used,
+                    limit=crossing.limit,
+                    window_start=crossing.window.start,
+                    window_end=crossing.window.end,
+                    occurred_at=now,
+                )
+                .on_conflict_do_nothing()
+                .returning(ThresholdEvent.id)
+            )
+        ).scalar_one_or_none()
+        if inserted is None:
+            continue
+        body = event_body(event_id, crossing, now)
+        listeners = (
+            await session.execute(
+                select(WebhookEndpoint.id).where(
+                    or_(
+                        WebhookEndpoint.tenant_id == crossing.tenant_id,
+                        WebhookEndpoint.tenant_id.is_(None),
+                    )
+                )
+            )
+        ).scalars()
+        rows = [
+            {
+                "id": new_id("dlv"),
+                "endpoint_id": endpoint_id,
+                "event_id": event_id,
+                "event_type": EVENT_TYPE,
+                "payload": body,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for endpoint_id in listeners
+        ]
+        if rows:
+            await session.execute(upsert(session, WebhookDelivery), rows)
