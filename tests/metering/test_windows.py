@@ -141,9 +141,7 @@ def test_window_for_needs_anchor_for_billing_and_aware_times() -> None:
 
 def test_unknown_zone_falls_back_to_utc() -> None:
     assert zone("Not/AZone") is UTC
-    assert window_for("month", utc(2026, 3, 31, 23), time_zone="Not/AZone").start == utc(
-        2026, 3, 1
-    )
+    assert window_for("month", utc(2026, 3, 31, 23), time_zone="Not/AZone").start == utc(2026, 3, 1)
 
 
 def test_keys_differ_per_month_and_zone() -> None:
