@@ -16,6 +16,7 @@ from allotment.db.session import Database
 from allotment.entitlements.cache import EntitlementCache
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
+from allotment.metering.service import Metering
 from allotment.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def create_app(
     app.state.invalidator = invalidator
     app.state.keys = KeyRegistry(database, invalidator)
     app.state.entitlements = EntitlementCache(database, invalidator)
+    app.state.metering = Metering(database, app.state.entitlements, clock)
     app.state.principal_resolvers = []
     install_error_handlers(app)
     include_routers(app)
