@@ -9,6 +9,7 @@ from allotment.access.endpoints import router as access_router
 from allotment.catalog.endpoints import router as catalog_router
 from allotment.entitlements.endpoints import router as entitlements_router
 from allotment.metering.endpoints import router as metering_router
+from allotment.metering.webhooks_endpoints import router as webhooks_router
 
 health = APIRouter(tags=["health"])
 
@@ -27,3 +28,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(access_router)
     app.include_router(entitlements_router)
     app.include_router(metering_router)
+    app.include_router(webhooks_router)

@@ -17,6 +17,7 @@ from allotment.entitlements.cache import EntitlementCache
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
 from allotment.metering.service import Metering
+from allotment.metering.webhooks_delivery import Deliverer
 from allotment.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -37,20 +38,25 @@ def create_app(
     clock: Clock = utc_now,
     listen: bool = True,
 ) -> FastAPI:
-    """Build the ASGI app. ``db`` may be shared (tests); ``listen`` starts cross-process
-    invalidation (LISTEN/NOTIFY or the SQLite poll)."""
+    """Build the ASGI app. ``db`` may be shared (tests); ``listen`` starts the background tasks:
+    cross-process invalidation (LISTEN/NOTIFY or the SQLite poll) and, unless
+    ``webhook_delivery_enabled`` is off, webhook delivery."""
     settings = settings or get_settings()
     database = db or Database(settings.database_url, echo=settings.sql_echo)
     invalidator = Invalidator(database, poll_seconds=settings.cache_poll_seconds)
+    deliverer = Deliverer(database, settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await prepare_database(database, settings, clock)
         if listen:
             invalidator.start()
+            if settings.webhook_delivery_enabled:
+                deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
             await invalidator.stop()
             if db is None:
                 await database.dispose()
@@ -68,6 +74,7 @@ def create_app(
     app.state.keys = KeyRegistry(database, invalidator)
     app.state.entitlements = EntitlementCache(database, invalidator)
     app.state.metering = Metering(database, app.state.entitlements, clock)
+    app.state.webhooks = deliverer
     app.state.principal_resolvers = []
     install_error_handlers(app)
     include_routers(app)

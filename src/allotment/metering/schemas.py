@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import AnyHttpUrl, Field, field_validator
 
 from allotment.access.schemas import CamelModel
 
@@ -72,3 +74,45 @@ class IngestOut(CamelModel):
     duplicates: int
     rejected: int
     rejections: list[RejectionOut]
+
+
+# -- webhooks -------------------------------------------------------------------------------
+
+
+class WebhookCreate(CamelModel):
+    url: AnyHttpUrl
+    description: str | None = Field(default=None, max_length=500)
+
+    @field_validator("url")
+    @classmethod
+    def _short_enough(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(value)) > 2000:
+            raise ValueError("url must be at most 2000 characters")
+        return value
+
+
+class WebhookOut(CamelModel):
+    id: str
+    tenant_id: str | None
+    url: str
+    description: str | None
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    # The signing secret: returned once, at creation, never again.
+    secret: str
+
+
+class DeliveryOut(CamelModel):
+    id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any]
