@@ -87,7 +87,7 @@ async def lease_due(
         .where(WebhookDelivery.id.in_(leased))
         .execution_options(populate_existing=True)
     )
-    return [(d, e) for d, e in rows.tuples().all()]
+    return [(d, e) for d, e in rows.all()]
 
 
 async def finish(
