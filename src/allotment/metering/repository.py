@@ -13,12 +13,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, select, update
+from sqlalchemy import BigInteger, Table, and_, bindparam, case, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from allotment.metering.models import Consumption, MeterCounter
+from allotment.db.base import UTCDateTime
+from allotment.metering.models import Consumption, MeterCounter, Quantity
 from allotment.metering.windows import SESSION_LENGTH
 
 
@@ -48,13 +49,116 @@ def upsert(session: AsyncSession, table: Any) -> Any:
     return pg_insert(table) if dialect_name(session) == "postgresql" else sqlite_insert(table)
 
 
-def _is(counter: CounterId) -> ColumnElement[bool]:
-    return and_(
-        MeterCounter.tenant_id == counter.tenant_id,
-        MeterCounter.feature_id == counter.feature_id,
-        MeterCounter.window_key == counter.window_key,
-        MeterCounter.counter_key == counter.counter_key,
+# The hot path runs prebuilt Core statements with bound parameters on the session's connection:
+# building an expression per call and the ORM's bulk-UPDATE bookkeeping cost more than the SQL.
+_counters: Table = MeterCounter.__table__  # type: ignore[assignment]
+_ledger: Table = Consumption.__table__  # type: ignore[assignment]
+_c = _counters.c
+_amount = bindparam("amount", type_=Quantity)
+_limit = bindparam("limit", type_=BigInteger())
+_now = bindparam("now", type_=UTCDateTime())
+_session_end = bindparam("session_end", type_=UTCDateTime())
+_IS_COUNTER = and_(
+    _c.tenant_id == bindparam("p_tenant"),
+    _c.feature_id == bindparam("p_feature"),
+    _c.window_key == bindparam("p_window"),
+    _c.counter_key == bindparam("p_counter"),
+)
+
+_INCREMENT = (
+    update(_counters)
+    .where(_IS_COUNTER)
+    .values(used=_c.used + _amount, updated_at=_now)
+    .returning(_c.used)
+)
+_INCREMENT_CAPPED = _INCREMENT.where(_c.used + _amount <= _limit)
+
+# A stored 6-hour session that has closed is reopened at :now by the same statement.
+_closed = _c.window_end <= _now
+_session_used = case((_closed, _amount), else_=_c.used + _amount)
+_INCREMENT_SESSION = (
+    update(_counters)
+    .where(_IS_COUNTER)
+    .values(
+        used=_session_used,
+        window_start=case((_closed, _now), else_=_c.window_start),
+        window_end=case((_closed, _session_end), else_=_c.window_end),
+        updated_at=_now,
     )
+    .returning(_c.used, _c.window_start, _c.window_end)
+)
+_INCREMENT_SESSION_CAPPED = _INCREMENT_SESSION.where(_session_used <= _limit)
+
+_READ_COUNTER = select(_c.used, _c.window_start, _c.window_end).where(_IS_COUNTER)
+
+_RECORD_OUTCOME = (
+    update(_ledger)
+    .where(
+        _ledger.c.tenant_id == bindparam("p_tenant"),
+        _ledger.c.idempotency_key == bindparam("p_idem"),
+    )
+    .values(allowed=bindparam("p_allowed"), used=bindparam("p_used", type_=Quantity), limit=_limit)
+)
+
+_BY_DIALECT: dict[tuple[str, str], Any] = {}
+
+
+def _dialect_statement(session: AsyncSession, name: str) -> Any:
+    """An INSERT ... ON CONFLICT DO NOTHING, built once per dialect."""
+    dialect = dialect_name(session)
+    stmt = _BY_DIALECT.get((dialect, name))
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        if name == "ensure_counter":
+            stmt = (
+                insert(_counters)
+                .values(
+                    tenant_id=bindparam("p_tenant"),
+                    feature_id=bindparam("p_feature"),
+                    window_key=bindparam("p_window"),
+                    counter_key=bindparam("p_counter"),
+                    window_start=bindparam("p_start", type_=UTCDateTime()),
+                    window_end=bindparam("p_end", type_=UTCDateTime()),
+                    used=0,
+                    updated_at=_now,
+                )
+                .on_conflict_do_nothing()
+            )
+        else:
+            stmt = (
+                insert(_ledger)
+                .values(
+                    tenant_id=bindparam("p_tenant"),
+                    idempotency_key=bindparam("p_idem"),
+                    feature_id=bindparam("p_feature"),
+                    amount=_amount,
+                    user_id=bindparam("p_user"),
+                    key=bindparam("p_key"),
+                    allowed=False,
+                    used=0,
+                    limit=0,
+                    created_at=_now,
+                )
+                .on_conflict_do_nothing()
+                .returning(_ledger.c.tenant_id)
+            )
+        _BY_DIALECT[(dialect, name)] = stmt
+    return stmt
+
+
+def _params(counter: CounterId, **extra: Any) -> dict[str, Any]:
+    return {
+        "p_tenant": counter.tenant_id,
+        "p_feature": counter.feature_id,
+        "p_window": counter.window_key,
+        "p_counter": counter.counter_key,
+        **extra,
+    }
+
+
+async def _run(session: AsyncSession, stmt: Any, params: dict[str, Any]) -> Any:
+    conn = await session.connection()
+    return await conn.execute(stmt, params)
 
 
 async def ensure_counter(
@@ -64,21 +168,9 @@ async def ensure_counter(
     window_end: datetime | None,
     now: datetime,
 ) -> None:
-    stmt = (
-        upsert(session, MeterCounter)
-        .values(
-            tenant_id=counter.tenant_id,
-            feature_id=counter.feature_id,
-            window_key=counter.window_key,
-            counter_key=counter.counter_key,
-            window_start=window_start,
-            window_end=window_end,
-            used=Decimal(0),
-            updated_at=now,
-        )
-        .on_conflict_do_nothing()
-    )
-    await session.execute(stmt)
+    stmt = _dialect_statement(session, "ensure_counter")
+    params = _params(counter, p_start=window_start, p_end=window_end, now=now)
+    await _run(session, stmt, params)
 
 
 async def increment(
@@ -90,11 +182,9 @@ async def increment(
 ) -> Decimal | None:
     """Add ``amount`` if the total stays within ``limit`` (None: no cap). The new total, or None
     when it would not fit or the counter row does not exist yet."""
-    stmt = update(MeterCounter).where(_is(counter))
-    if limit is not None:
-        stmt = stmt.where(MeterCounter.used + amount <= limit)
-    stmt = stmt.values(used=MeterCounter.used + amount, updated_at=now).returning(MeterCounter.used)
-    used = (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _INCREMENT if limit is None else _INCREMENT_CAPPED
+    result = await _run(session, stmt, _params(counter, amount=amount, limit=limit, now=now))
+    used = result.scalar_one_or_none()
     return None if used is None else Decimal(used)
 
 
@@ -107,28 +197,16 @@ async def increment_session(
 ) -> CounterState | None:
     """Like ``increment`` for a rolling 6-hour session: when the stored session has closed, the
     same statement opens a new one at ``now`` and counts ``amount`` in it."""
-    closed = MeterCounter.window_end <= now
-    new_used = case((closed, amount), else_=MeterCounter.used + amount)
-    stmt = update(MeterCounter).where(_is(counter))
-    if limit is not None:
-        stmt = stmt.where(new_used <= limit)
-    stmt = stmt.values(
-        used=new_used,
-        window_start=case((closed, now), else_=MeterCounter.window_start),
-        window_end=case((closed, now + SESSION_LENGTH), else_=MeterCounter.window_end),
-        updated_at=now,
-    ).returning(MeterCounter.used, MeterCounter.window_start, MeterCounter.window_end)
-    row = (await session.execute(stmt)).one_or_none()
+    stmt = _INCREMENT_SESSION if limit is None else _INCREMENT_SESSION_CAPPED
+    params = _params(counter, amount=amount, limit=limit, now=now, session_end=now + SESSION_LENGTH)
+    row = (await _run(session, stmt, params)).one_or_none()
     if row is None:
         return None
     return CounterState(Decimal(row[0]), row[1], row[2])
 
 
 async def read_counter(session: AsyncSession, counter: CounterId) -> CounterState | None:
-    stmt = select(MeterCounter.used, MeterCounter.window_start, MeterCounter.window_end).where(
-        _is(counter)
-    )
-    row = (await session.execute(stmt)).one_or_none()
+    row = (await _run(session, _READ_COUNTER, _params(counter))).one_or_none()
     if row is None:
         return None
     return CounterState(Decimal(row[0]), row[1], row[2])
@@ -186,24 +264,17 @@ async def claim_consumption(
 ) -> bool:
     """Take the idempotency key for this consume. False: an earlier request holds it (a racing
     twin waits here on the unique index until the first commits, then sees it)."""
-    stmt = (
-        upsert(session, Consumption)
-        .values(
-            tenant_id=tenant_id,
-            idempotency_key=idempotency_key,
-            feature_id=feature_id,
-            amount=amount,
-            user_id=user_id,
-            key=key,
-            allowed=False,
-            used=Decimal(0),
-            limit=0,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(Consumption.tenant_id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
+    params = {
+        "p_tenant": tenant_id,
+        "p_idem": idempotency_key,
+        "p_feature": feature_id,
+        "amount": amount,
+        "p_user": user_id,
+        "p_key": key,
+        "now": now,
+    }
+    result = await _run(session, _dialect_statement(session, "claim"), params)
+    return result.scalar_one_or_none() is not None
 
 
 async def record_outcome(
@@ -215,15 +286,122 @@ async def record_outcome(
     used: Decimal,
     limit: int,
 ) -> None:
-    stmt = (
-        update(Consumption)
-        .where(Consumption.tenant_id == tenant_id, Consumption.idempotency_key == idempotency_key)
-        .values(allowed=allowed, used=used, limit=limit)
-    )
-    await session.execute(stmt)
+    params = {
+        "p_tenant": tenant_id,
+        "p_idem": idempotency_key,
+        "p_allowed": allowed,
+        "p_used": used,
+        "limit": limit,
+    }
+    await _run(session, _RECORD_OUTCOME, params)
 
 
 async def get_consumption(
     session: AsyncSession, tenant_id: str, idempotency_key: str
 ) -> Consumption | None:
     return await session.get(Consumption, (tenant_id, idempotency_key))
+
+
+# -- PostgreSQL: the whole consume in one statement -------------------------------------------
+
+_PG_CONSUME = text(
+    """
+    WITH bump AS (
+        UPDATE meter_counters SET used = used + :amount, updated_at = :now
+        WHERE tenant_id = :tenant AND feature_id = :feature
+          AND window_key = :window AND counter_key = :counter
+          AND used + :amount <= :cap
+          AND NOT EXISTS (
+              SELECT 1 FROM consumptions WHERE tenant_id = :tenant AND idempotency_key = :idem
+          )
+        RETURNING used
+    ), stored AS (
+        SELECT used FROM meter_counters
+        WHERE tenant_id = :tenant AND feature_id = :feature
+          AND window_key = :window AND counter_key = :counter
+    ), outcome AS (
+        INSERT INTO consumptions
+            (tenant_id, idempotency_key, feature_id, amount, user_id, key,
+             allowed, used, "limit", created_at)
+        SELECT :tenant, :idem, :feature, :amount, :user_id, :key,
+               EXISTS (SELECT 1 FROM bump),
+               COALESCE((SELECT used FROM bump), (SELECT used FROM stored)),
+               :limit, :now
+        WHERE EXISTS (SELECT 1 FROM stored)
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING used
+    )
+    SELECT EXISTS (SELECT 1 FROM stored) AS counter_exists,
+           (SELECT used FROM bump) AS bumped,
+           (SELECT used FROM outcome) AS recorded
+    """
+)
+
+_PG_UNDO = text(
+    """
+    UPDATE meter_counters SET used = used - :amount
+    WHERE tenant_id = :tenant AND feature_id = :feature
+      AND window_key = :window AND counter_key = :counter
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PgConsumed:
+    """What the one-statement consume did. ``counter_exists`` False: nothing happened (create
+    the counter and run it again). ``recorded`` None: the idempotency key was taken already."""
+
+    counter_exists: bool
+    bumped: Decimal | None
+    recorded: Decimal | None
+
+
+async def consume_pg(
+    session: AsyncSession,
+    counter: CounterId,
+    *,
+    amount: Decimal,
+    cap: Decimal,
+    limit: int,
+    idempotency_key: str,
+    user_id: str | None,
+    key: str | None,
+    now: datetime,
+) -> PgConsumed:
+    """Check, count and record in ONE statement: the conditional UPDATE ... RETURNING, gated on
+    the idempotency key being new, and the outcome's INSERT.
+
+    A twin request racing on the same key can pass the gate too (both read it before either
+    committed); its INSERT then finds the key taken and records nothing, and ``undo`` takes its
+    increment back inside the same transaction, so nobody ever sees it.
+    """
+    params = {
+        "tenant": counter.tenant_id,
+        "feature": counter.feature_id,
+        "window": counter.window_key,
+        "counter": counter.counter_key,
+        "amount": amount,
+        "cap": cap,
+        "limit": limit,
+        "idem": idempotency_key,
+        "user_id": user_id,
+        "key": key,
+        "now": now,
+    }
+    row = (await _run(session, _PG_CONSUME, params)).one()
+    return PgConsumed(
+        bool(row[0]),
+        None if row[1] is None else Decimal(row[1]),
+        None if row[2] is None else Decimal(row[2]),
+    )
+
+
+async def undo_increment(session: AsyncSession, counter: CounterId, amount: Decimal) -> None:
+    params = {
+        "tenant": counter.tenant_id,
+        "feature": counter.feature_id,
+        "window": counter.window_key,
+        "counter": counter.counter_key,
+        "amount": amount,
+    }
+    await _run(session, _PG_UNDO, params)
