@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-22 00:33:51.008495
+Create Date: 2026-11-22 00:44:58.209524
 """
 
 from __future__ import annotations
@@ -21,24 +21,15 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "usage_events",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("feature_id", sa.String(length=100), nullable=False),
         sa.Column("quantity", sa.Numeric(precision=20, scale=6), nullable=False),
         sa.Column("user_id", sa.String(length=200), nullable=True),
         sa.Column("key", sa.String(length=200), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_events")),
-        sa.UniqueConstraint(
-            "tenant_id", "idempotency_key", name=op.f("uq_usage_events_tenant_id_idempotency_key")
-        ),
+        sa.PrimaryKeyConstraint("tenant_id", "idempotency_key", name=op.f("pk_usage_events")),
     )
     op.create_table(
         "consumptions",
