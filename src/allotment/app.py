@@ -16,7 +16,7 @@ from allotment.db.session import Database
 from allotment.entitlements.cache import EntitlementCache
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
-from allotment.metering.service import Metering
+from allotment.metering.runtime import Metering
 from allotment.metering.webhooks_delivery import Deliverer
 from allotment.settings import Settings, get_settings
 
@@ -57,6 +57,7 @@ def create_app(
             yield
         finally:
             await deliverer.stop()
+            await app.state.metering.close()
             await invalidator.stop()
             if db is None:
                 await database.dispose()

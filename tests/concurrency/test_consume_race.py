@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from allotment.metering.service import Metering
+from allotment.metering.runtime import Metering
 from tests.concurrency.conftest import Committed
 from tests.conftest import ADMIN_TOKEN
 
@@ -198,3 +198,28 @@ async def test_two_processes_by_32_clients_never_grant_n_plus_one(
     assert granted == limit
     assert all(a["used"] <= limit for a in outcomes)
     assert await _stored_used(committed, tenant_id) == limit
+
+
+async def test_fast_path_replays_and_rejects_a_reused_key(
+    live_client: httpx.AsyncClient, committed: Committed
+) -> None:
+    tenant_id = await _tenant_with_limit(live_client, committed, 1, "replay-fast")
+    url = f"/api/v1/tenants/{tenant_id}/features/{FEATURE}/consume"
+    first = await live_client.post(url, json={"idempotencyKey": "a"}, headers=ADMIN)
+    again = await live_client.post(url, json={"idempotencyKey": "a"}, headers=ADMIN)
+    denied = await live_client.post(url, json={"idempotencyKey": "b"}, headers=ADMIN)
+    denied_again = await live_client.post(url, json={"idempotencyKey": "b"}, headers=ADMIN)
+    other = await live_client.post(url, json={"idempotencyKey": "a", "amount": 2}, headers=ADMIN)
+    assert first.json() == again.json() == {"allowed": True, "remaining": 0, "limit": 1, "used": 1}
+    assert (
+        denied.json()
+        == denied_again.json()
+        == {
+            "allowed": False,
+            "remaining": 0,
+            "limit": 1,
+            "used": 1,
+        }
+    )
+    assert other.status_code == 409
+    assert await _stored_used(committed, tenant_id) == 1

@@ -18,6 +18,7 @@ from allotment.entitlements.cache import EntitlementCache
 from allotment.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from allotment.metering import service
 from allotment.metering.ingest import MAX_BATCH, ingest
+from allotment.metering.runtime import Metering
 from allotment.metering.schemas import (
     CheckIn,
     ConsumeIn,
@@ -90,18 +91,15 @@ async def consume(
     featureId: str,
     body: ConsumeIn,
     principal: Caller,
-    cache: Cache,
-    session: WriteSession,
-    clock: ClockDep,
+    request: Request,
 ) -> Response:
     _demand(principal, tenantId, Permission.USAGE_RECORD)
-    result = await service.consume(
-        session,
-        cache,
-        clock,
+    # Its own unit of work: the answer is sent only after the outcome is committed.
+    metering: Metering = request.app.state.metering
+    result = await metering.consume(
         tenantId,
         featureId,
-        amount=body.amount,
+        body.amount,
         idempotency_key=body.idempotency_key,
         user_id=body.user_id,
         key=body.key,

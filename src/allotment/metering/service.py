@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from allotment.access import service as access_service
 from allotment.catalog.snapshot import CatalogSnapshot, FeatureDef
-from allotment.db.session import Database
 from allotment.entitlements.cache import EntitlementCache, TenantView
 from allotment.errors import Conflict, NotFound, ValidationFailed
 from allotment.kit.clock import Clock
@@ -416,45 +415,3 @@ async def usage_summary(
             used, window = _live(stored.get((feature.id, window.key, "")), window, now)
         lines.append(UsageLine(feature.id, used, limit_of(view, feature.id), window))
     return lines
-
-
-class Metering:
-    """In-process entry points (``check_ai_action``, ``consume``, ``get_usage_summary``) for code
-    running inside the service; each runs in its own unit of work."""
-
-    def __init__(self, db: Database, cache: EntitlementCache, clock: Clock) -> None:
-        self.db = db
-        self.cache = cache
-        self.clock = clock
-
-    async def check_ai_action(self, tenant_id: str, action: str) -> Decision:
-        async with self.db.session() as session:
-            return await check_action(session, self.cache, self.clock, tenant_id, action)
-
-    async def consume(
-        self,
-        tenant_id: str,
-        feature_id: str,
-        amount: Decimal | int = 1,
-        *,
-        idempotency_key: str,
-        user_id: str | None = None,
-        key: str | None = None,
-    ) -> Decision:
-        async with self.db.session(write=True) as session:
-            return await consume(
-                session,
-                self.cache,
-                self.clock,
-                tenant_id,
-                feature_id,
-                amount=Decimal(amount),
-                idempotency_key=idempotency_key,
-                user_id=user_id,
-                key=key,
-            )
-
-    async def get_usage_summary(self, tenant_id: str) -> dict[str, Any]:
-        async with self.db.session() as session:
-            lines = await usage_summary(session, self.cache, self.clock, tenant_id)
-        return {"tenantId": tenant_id, "features": [line.as_json() for line in lines]}
