@@ -3,8 +3,8 @@
 Through SQLAlchemy's async session a consume costs about a millisecond of Python CPU (session,
 greenlet hops, pool checkout with a ping, result handling), several times the cost of the SQL,
 which caps one process near a thousand consumes a second on two cores. Here a pooled asyncpg
-connection runs BEGIN, the statement of ``repository.consume_pg`` and COMMIT itself: this class
-is a unit of work of its own, like the session dependency, and returns only committed outcomes.
+connection runs BEGIN, one statement and COMMIT itself: this class is a unit of work of its own,
+like the session dependency, and returns only committed outcomes.
 
 Everything else (SQLite, the rolling 6-hour session, billing periods, tests whose sessions share
 one rolled-back connection) takes the session path in ``service.consume``.
@@ -30,7 +30,12 @@ from allotment.metering.service import Decision, decision
 from allotment.metering.webhooks_outbox import EVENT_TYPE, Crossing, event_body
 from allotment.metering.windows import Window
 
-# The statement of repository.consume_pg, with asyncpg's numbered parameters.
+# Check, count and record in ONE statement: the conditional UPDATE ... RETURNING (gated on the
+# idempotency key being new) and the INSERT of the outcome. A twin request racing on the same
+# key can pass the gate too (both read it before either committed); its INSERT then finds the
+# key taken and records nothing, and ``_UNDO`` takes its increment back inside the same
+# transaction, so nobody ever sees it. No counter row yet: nothing happens, and the caller
+# creates the row and runs it again.
 _CONSUME = """
 WITH bump AS (
     UPDATE meter_counters SET used = used + $5, updated_at = $11

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, and_, bindparam, case, select, text, update
+from sqlalchemy import BigInteger, Table, and_, bindparam, case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -300,108 +300,3 @@ async def get_consumption(
     session: AsyncSession, tenant_id: str, idempotency_key: str
 ) -> Consumption | None:
     return await session.get(Consumption, (tenant_id, idempotency_key))
-
-
-# -- PostgreSQL: the whole consume in one statement -------------------------------------------
-
-_PG_CONSUME = text(
-    """
-    WITH bump AS (
-        UPDATE meter_counters SET used = used + :amount, updated_at = :now
-        WHERE tenant_id = :tenant AND feature_id = :feature
-          AND window_key = :window AND counter_key = :counter
-          AND used + :amount <= :cap
-          AND NOT EXISTS (
-              SELECT 1 FROM consumptions WHERE tenant_id = :tenant AND idempotency_key = :idem
-          )
-        RETURNING used
-    ), stored AS (
-        SELECT used FROM meter_counters
-        WHERE tenant_id = :tenant AND feature_id = :feature
-          AND window_key = :window AND counter_key = :counter
-    ), outcome AS (
-        INSERT INTO consumptions
-            (tenant_id, idempotency_key, feature_id, amount, user_id, key,
-             allowed, used, "limit", created_at)
-        SELECT :tenant, :idem, :feature, :amount, :user_id, :key,
-               EXISTS (SELECT 1 FROM bump),
-               COALESCE((SELECT used FROM bump), (SELECT used FROM stored)),
-               :limit, :now
-        WHERE EXISTS (SELECT 1 FROM stored)
-        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-        RETURNING used
-    )
-    SELECT EXISTS (SELECT 1 FROM stored) AS counter_exists,
-           (SELECT used FROM bump) AS bumped,
-           (SELECT used FROM outcome) AS recorded
-    """
-)
-
-_PG_UNDO = text(
-    """
-    UPDATE meter_counters SET used = used - :amount
-    WHERE tenant_id = :tenant AND feature_id = :feature
-      AND window_key = :window AND counter_key = :counter
-    """
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PgConsumed:
-    """What the one-statement consume did. ``counter_exists`` False: nothing happened (create
-    the counter and run it again). ``recorded`` None: the idempotency key was taken already."""
-
-    counter_exists: bool
-    bumped: Decimal | None
-    recorded: Decimal | None
-
-
-async def consume_pg(
-    session: AsyncSession,
-    counter: CounterId,
-    *,
-    amount: Decimal,
-    cap: Decimal,
-    limit: int,
-    idempotency_key: str,
-    user_id: str | None,
-    key: str | None,
-    now: datetime,
-) -> PgConsumed:
-    """Check, count and record in ONE statement: the conditional UPDATE ... RETURNING, gated on
-    the idempotency key being new, and the outcome's INSERT.
-
-    A twin request racing on the same key can pass the gate too (both read it before either
-    committed); its INSERT then finds the key taken and records nothing, and ``undo`` takes its
-    increment back inside the same transaction, so nobody ever sees it.
-    """
-    params = {
-        "tenant": counter.tenant_id,
-        "feature": counter.feature_id,
-        "window": counter.window_key,
-        "counter": counter.counter_key,
-        "amount": amount,
-        "cap": cap,
-        "limit": limit,
-        "idem": idempotency_key,
-        "user_id": user_id,
-        "key": key,
-        "now": now,
-    }
-    row = (await _run(session, _PG_CONSUME, params)).one()
-    return PgConsumed(
-        bool(row[0]),
-        None if row[1] is None else Decimal(row[1]),
-        None if row[2] is None else Decimal(row[2]),
-    )
-
-
-async def undo_increment(session: AsyncSession, counter: CounterId, amount: Decimal) -> None:
-    params = {
-        "tenant": counter.tenant_id,
-        "feature": counter.feature_id,
-        "window": counter.window_key,
-        "counter": counter.counter_key,
-        "amount": amount,
-    }
-    await _run(session, _PG_UNDO, params)

@@ -205,17 +205,6 @@ async def consume(
     limit = limit_of(view, feature.id)
     now = clock()
 
-    if (
-        feature.reset_period != ResetPeriod.SESSION_6H
-        and quota.allows(limit, Decimal(0), amount)
-        and repository.dialect_name(session) == "postgresql"
-    ):
-        window = await current_window(session, view, feature, now)
-        counter = CounterId(tenant_id, feature.id, window.key, counter_key)
-        return await _consume_pg(
-            session, counter, window, amount, limit, idempotency_key, user_id, key, now
-        )
-
     claimed = await repository.claim_consumption(
         session,
         tenant_id=tenant_id,
@@ -265,65 +254,6 @@ async def _note_crossings(
             Crossing(tenant_id, feature_id, window, counter_key, m, used, limit) for m in marks
         ]
         await record_crossings(session, now, crossings)
-
-
-# PostgreSQL's cap for "unlimited": above any reachable total, within NUMERIC(20, 6).
-_NO_CAP = Decimal(10) ** 14
-
-
-async def _consume_pg(
-    session: AsyncSession,
-    counter: CounterId,
-    window: Window,
-    amount: Decimal,
-    limit: int,
-    idempotency_key: str,
-    user_id: str | None,
-    key: str | None,
-    now: datetime,
-) -> Decision:
-    """The PostgreSQL path: check, count and record in one statement (see ``consume_pg``)."""
-    cap = _NO_CAP if limit == quota.UNLIMITED else Decimal(limit)
-
-    async def attempt() -> repository.PgConsumed:
-        return await repository.consume_pg(
-            session,
-            counter,
-            amount=amount,
-            cap=cap,
-            limit=limit,
-            idempotency_key=idempotency_key,
-            user_id=user_id,
-            key=key,
-            now=now,
-        )
-
-    done = await attempt()
-    if not done.counter_exists:
-        # The window's first use creates its counter; a racing creator is fine (DO NOTHING).
-        await repository.ensure_counter(session, counter, window.start, window.end, now)
-        done = await attempt()
-    if done.recorded is None:
-        if done.bumped is not None:
-            # A twin with the same key committed first: take our increment back, unseen.
-            await repository.undo_increment(session, counter, amount)
-        return await _replay(
-            session, counter.tenant_id, idempotency_key, counter.feature_id, amount
-        )
-    allowed = done.bumped is not None
-    if allowed:
-        await _note_crossings(
-            session,
-            counter.tenant_id,
-            counter.feature_id,
-            window,
-            counter.counter_key,
-            amount,
-            done.recorded,
-            limit,
-            now,
-        )
-    return decision(allowed, limit, done.recorded)
 
 
 async def _consume_counter(
