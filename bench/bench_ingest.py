@@ -60,7 +60,7 @@ async def _ingest(world: BenchWorld, events: list[dict[str, Any]]) -> dict[str, 
 
 async def run(small: bool) -> list[Row]:
     batches = 6 if small else 60
-    concurrency = 4
+    concurrency = 8
     async with bench_world() as world:
         tenants = [await world.new_tenant(f"bench-ingest-{i}", {}) for i in range(TENANTS)]
         for t in tenants:

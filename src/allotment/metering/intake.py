@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeGuard
 
 MAX_TEXT = 200
 
@@ -95,6 +95,10 @@ def parse_timestamp(
     return moment
 
 
+def _plain(value: Any) -> TypeGuard[str]:
+    return type(value) is str and 0 < len(value) <= MAX_TEXT and not value.isspace()
+
+
 def parse_event(
     raw: Any,
     index: int,
@@ -102,6 +106,29 @@ def parse_event(
     *,
     max_lateness: timedelta,
     max_future: timedelta,
+) -> EventIn | Rejection:
+    if type(raw) is dict:
+        # The common shape, checked in one go; anything unusual takes the careful path below,
+        # which also finds the reason to give.
+        get = raw.get
+        idem, tenant, feature = get("idempotencyKey"), get("tenantId"), get("featureId")
+        user, key, quantity = get("userId"), get("key"), get("quantity")
+        if (
+            _plain(idem)
+            and _plain(tenant)
+            and _plain(feature)
+            and (user is None or _plain(user))
+            and (key is None or _plain(key))
+            and type(quantity) is int
+            and 0 <= quantity < 10**14
+            and get("timestamp") is None
+        ):
+            return EventIn(index, tenant, feature, Decimal(quantity), user, key, now, idem)
+    return _parse_carefully(raw, index, now, max_lateness, max_future)
+
+
+def _parse_carefully(
+    raw: Any, index: int, now: datetime, max_lateness: timedelta, max_future: timedelta
 ) -> EventIn | Rejection:
     if not isinstance(raw, dict):
         return Rejection(index, "event must be a JSON object")
