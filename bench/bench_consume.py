@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from bench.common import Row, percentile, verdict
+from bench.metering_http import consume_over_http
 from bench.metering_setup import BenchWorld, asyncpg_dsn, bench_url, bench_world
 
 CLIENTS = 32
@@ -162,4 +163,5 @@ async def run(small: bool) -> list[Row]:
                     verdict="meets goal" if over == 0 else "OVER-GRANTED",
                 )
             )
+        rows.append(await consume_over_http(world, 2 if small else 10, limit=1_000_000))
     return rows

@@ -1,0 +1,127 @@
+"""Consume over HTTP: one real ``allotment serve`` process driven by ``wrk`` on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from bench.common import Row, free_port, verdict
+from bench.metering_setup import BenchWorld, bench_url
+
+TOKEN = "bench-" + uuid.uuid4().hex
+FEATURE = "ai_website_analysis"
+
+_LUA = """
+local counter = 0
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+function request()
+  counter = counter + 1
+  local body = string.format('{"idempotencyKey":"%s-%d-%d"}', "{run}", tid, counter)
+  return wrk.format("POST", "{path}", {
+    ["Authorization"] = "Bearer {token}",
+    ["Content-Type"] = "application/json",
+  }, body)
+end
+"""
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _serve(port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ALLOTMENT_DATABASE_URL": bench_url(),
+        "ALLOTMENT_BOOTSTRAP_TOKEN": TOKEN,
+        "ALLOTMENT_LOG_LEVEL": "warning",
+        "ALLOTMENT_WEBHOOK_DELIVERY_ENABLED": "false",
+    }
+    command = [sys.executable, "-m", "allotment.cli.main", "serve", "--no-migrate"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def consume_over_http(world: BenchWorld, seconds: int, limit: int) -> Row:
+    name = "consume via HTTP, wrk 32 connections, 1 serve process"
+    if shutil.which("wrk") is None:
+        return Row(name, float("nan"), "req/s", note="wrk not installed: skipped")
+    tenant_id = await world.new_tenant("bench-http", {FEATURE: limit})
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "serve.log"
+        process = _serve(port, log)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=base) as client:
+                for _ in range(150):
+                    try:
+                        if (await client.get("/healthz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    await asyncio.sleep(0.2)
+                path = f"/api/v1/tenants/{tenant_id}/features/{FEATURE}/consume"
+                warm = await client.post(
+                    path,
+                    json={"idempotencyKey": "warm"},
+                    headers={"Authorization": f"Bearer {TOKEN}"},
+                )
+                warm.raise_for_status()
+            script = Path(tmp) / "consume.lua"
+            script.write_text(
+                _LUA.replace("{run}", uuid.uuid4().hex[:8])
+                .replace("{path}", path)
+                .replace("{token}", TOKEN)
+            )
+            started = time.perf_counter()
+            result = await asyncio.to_thread(
+                subprocess.run,
+                ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script), base],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            _ = time.perf_counter() - started
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    out = result.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    async with world.db.session() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT (SELECT coalesce(sum(used), 0) FROM meter_counters"
+                    " WHERE tenant_id = :t),"
+                    " (SELECT count(*) FROM consumptions WHERE tenant_id = :t AND allowed)"
+                ),
+                {"t": tenant_id},
+            )
+        ).one()
+    used, granted = float(row[0]), int(row[1])
+    sound = used == granted and granted <= limit
+    note = f"granted {granted} (limit {limit}), counter {'matches' if sound else 'WRONG'}"
+    if errors:
+        note += f", {errors.group(1)} non-2xx"
+    return Row(name, rate, "req/s", p50, p99, ">= 3,000/s", verdict(rate, 3000), note)
