@@ -82,11 +82,14 @@ class Consumption(Base):
 
 
 class ThresholdEvent(Base):
-    """A tenant crossed a share of a limit in a window: the webhook outbox, one row per crossing."""
+    """A tenant crossed a share of a limit in a window: the webhook outbox, one row per crossing,
+    written by the statement that counted the crossing use. The delivery worker fans it out to
+    the listening endpoints and sets ``dispatched_at``."""
 
     __tablename__ = "threshold_events"
     __table_args__ = (
         UniqueConstraint("tenant_id", "feature_id", "window_key", "counter_key", "threshold"),
+        Index("ix_threshold_events_undispatched", "dispatched_at", "occurred_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -100,6 +103,7 @@ class ThresholdEvent(Base):
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WebhookEndpoint(Base):

@@ -1,10 +1,10 @@
-"""Consume on PostgreSQL straight over asyncpg: the same one statement, a fraction of the cost.
+"""Consume on PostgreSQL straight over asyncpg: one autocommitted statement per consume.
 
 Through SQLAlchemy's async session a consume costs about a millisecond of Python CPU (session,
 greenlet hops, pool checkout with a ping, result handling), several times the cost of the SQL,
 which caps one process near a thousand consumes a second on two cores. Here a pooled asyncpg
-connection runs BEGIN, one statement and COMMIT itself: this class is a unit of work of its own,
-like the session dependency, and returns only committed outcomes.
+connection runs one statement in autocommit: the statement is the unit of work (atomic and
+committed when it returns, like the session dependency's commit), so answers are committed ones.
 
 Everything else (SQLite, the rolling 6-hour session, billing periods, tests whose sessions share
 one rolled-back connection) takes the session path in ``service.consume``.
@@ -27,38 +27,50 @@ from allotment.metering import quota
 from allotment.metering.quota import json_number
 from allotment.metering.repository import CounterId
 from allotment.metering.service import Decision, decision
-from allotment.metering.webhooks_outbox import EVENT_TYPE, Crossing, event_body
 from allotment.metering.windows import Window
 
-# Check, count and record in ONE statement: the conditional UPDATE ... RETURNING (gated on the
-# idempotency key being new) and the INSERT of the outcome. A twin request racing on the same
-# key can pass the gate too (both read it before either committed); its INSERT then finds the
-# key taken and records nothing, and ``_UNDO`` takes its increment back inside the same
-# transaction, so nobody ever sees it. No counter row yet: nothing happens, and the caller
-# creates the row and runs it again.
+# Check, count, record the outcome and note any threshold crossing, all in ONE statement run
+# in autocommit, so it is atomic and committed by itself in a single round trip:
+# - bump: the conditional UPDATE ... RETURNING (nothing when the limit would be passed);
+# - outcome: the consume's row in the idempotency ledger. It has no ON CONFLICT on purpose: a key
+#   that is taken (a retry, or a twin racing on the same key) aborts the whole statement with a
+#   unique violation, which undoes the bump too; the caller then answers from the stored outcome;
+# - crossing: the outbox row when this bump passed 80 % or 100 % of the limit (once per window:
+#   the row is unique per tenant, feature, window and threshold).
+# No counter row yet: the statement changes nothing and the caller creates the row and reruns it.
 _CONSUME = """
 WITH bump AS (
-    UPDATE meter_counters SET used = used + $5, updated_at = $11
-    WHERE tenant_id = $1 AND feature_id = $2 AND window_key = $3 AND counter_key = $4
-      AND used + $5 <= $6
-      AND NOT EXISTS (
-          SELECT 1 FROM consumptions WHERE tenant_id = $1 AND idempotency_key = $8
-      )
+    UPDATE meter_counters SET used = used + $5::numeric, updated_at = $11::timestamptz
+    WHERE tenant_id = $1::varchar AND feature_id = $2::varchar
+      AND window_key = $3::varchar AND counter_key = $4::varchar
+      AND used + $5::numeric <= $6::numeric
     RETURNING used
 ), stored AS (
     SELECT used FROM meter_counters
-    WHERE tenant_id = $1 AND feature_id = $2 AND window_key = $3 AND counter_key = $4
+    WHERE tenant_id = $1::varchar AND feature_id = $2::varchar
+      AND window_key = $3::varchar AND counter_key = $4::varchar
 ), outcome AS (
     INSERT INTO consumptions
         (tenant_id, idempotency_key, feature_id, amount, user_id, key,
          allowed, used, "limit", created_at)
-    SELECT $1, $8, $2, $5, $9, $10,
+    SELECT $1::varchar, $8::varchar, $2::varchar, $5::numeric, $9::varchar, $10::varchar,
            EXISTS (SELECT 1 FROM bump),
            COALESCE((SELECT used FROM bump), (SELECT used FROM stored)),
-           $7, $11
+           $7::bigint, $11::timestamptz
     WHERE EXISTS (SELECT 1 FROM stored)
-    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
     RETURNING used
+), crossing AS (
+    INSERT INTO threshold_events
+        (id, tenant_id, feature_id, window_key, counter_key, threshold, used, "limit",
+         window_start, window_end, occurred_at)
+    SELECT $12::varchar || '-' || mark.percent, $1::varchar, $2::varchar, $3::varchar,
+           $4::varchar, mark.percent, bump.used, $7::bigint,
+           $13::timestamptz, $14::timestamptz, $11::timestamptz
+    FROM bump, (VALUES (80), (100)) AS mark(percent)
+    WHERE $7::bigint > 0
+      AND bump.used - $5::numeric < $7::bigint * mark.percent / 100.0
+      AND bump.used >= $7::bigint * mark.percent / 100.0
+    ON CONFLICT DO NOTHING
 )
 SELECT EXISTS (SELECT 1 FROM stored), (SELECT used FROM bump), (SELECT used FROM outcome)
 """
@@ -70,33 +82,9 @@ VALUES ($1, $2, $3, $4, $5, $6, 0, $7)
 ON CONFLICT DO NOTHING
 """
 
-_UNDO = """
-UPDATE meter_counters SET used = used - $5
-WHERE tenant_id = $1 AND feature_id = $2 AND window_key = $3 AND counter_key = $4
-"""
-
 _PRIOR = """
 SELECT feature_id, amount, allowed, used, "limit" FROM consumptions
 WHERE tenant_id = $1 AND idempotency_key = $2
-"""
-
-_THRESHOLD_EVENT = """
-INSERT INTO threshold_events
-    (id, tenant_id, feature_id, window_key, counter_key, threshold, used, "limit",
-     window_start, window_end, occurred_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-
-_LISTENERS = """
-SELECT id FROM webhook_endpoints WHERE tenant_id = $1 OR tenant_id IS NULL
-"""
-
-_DELIVERY = """
-INSERT INTO webhook_deliveries
-    (id, endpoint_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)
 """
 
 _NO_CAP = Decimal(10) ** 14
@@ -144,34 +132,29 @@ class PgConsumer:
         key: str | None,
         now: datetime,
     ) -> Decision:
-        """Check, count and record in one statement and one transaction (see the module doc)."""
+        """One statement, committed on its own (see ``_CONSUME``); the answer is committed."""
         cap = _NO_CAP if limit == quota.UNLIMITED else Decimal(limit)
         c = counter
-        args = (c.tenant_id, c.feature_id, c.window_key, c.counter_key, amount, cap, limit,
-                idempotency_key, user_id, key, now)  # fmt: skip
+        args = (
+            *(c.tenant_id, c.feature_id, c.window_key, c.counter_key),
+            *(amount, cap, limit, idempotency_key, user_id, key, now),
+            *(new_id("evt"), window.start, window.end),
+        )
         pool = await self.pool()
-        async with pool.acquire() as conn, conn.transaction():
-            exists, bumped, recorded = await conn.fetchrow(_CONSUME, *args)
-            if not exists:
-                # The window's first use creates its counter; a racing creator is fine.
-                await conn.execute(_ENSURE_COUNTER, *args[:4], window.start, window.end, now)
+        async with pool.acquire() as conn:
+            try:
                 exists, bumped, recorded = await conn.fetchrow(_CONSUME, *args)
-            if recorded is None:
-                if bumped is not None:
-                    # A twin with the same key committed first: take ours back, unseen.
-                    await conn.execute(_UNDO, *args[:5])
+                if not exists:
+                    # The window's first use creates its counter; a racing creator is fine.
+                    await conn.execute(_ENSURE_COUNTER, *args[:4], window.start, window.end, now)
+                    exists, bumped, recorded = await conn.fetchrow(_CONSUME, *args)
+            except asyncpg.UniqueViolationError as exc:
+                if exc.constraint_name != "pk_consumptions":
+                    raise
                 return await _replay(conn, counter, idempotency_key, amount)
-            allowed = bumped is not None
-            used = Decimal(recorded)
-            if allowed:
-                marks = quota.crossed(limit, used - amount, used)
-                if marks:
-                    crossings = [
-                        Crossing(c.tenant_id, c.feature_id, window, c.counter_key, m, used, limit)
-                        for m in marks
-                    ]
-                    await _record_crossings(conn, now, crossings)
-        return decision(allowed, limit, used)
+        if recorded is None:  # pragma: no cover - the counter row exists by now
+            raise RuntimeError("consume found no counter row after creating it")
+        return decision(bumped is not None, limit, Decimal(recorded))
 
 
 async def _replay(conn: Any, counter: CounterId, idempotency_key: str, amount: Decimal) -> Decision:
@@ -185,20 +168,3 @@ async def _replay(conn: Any, counter: CounterId, idempotency_key: str, amount: D
             {"featureId": feature_id, "amount": json_number(Decimal(prior_amount))},
         )
     return decision(bool(allowed), int(limit), Decimal(used))
-
-
-async def _record_crossings(conn: Any, now: datetime, crossings: list[Crossing]) -> None:
-    """The outbox rows of ``webhooks_outbox.record_crossings``, on this connection."""
-    for x in crossings:
-        event_id = new_id("evt")
-        inserted = await conn.fetchval(
-            _THRESHOLD_EVENT, event_id, x.tenant_id, x.feature_id, x.window.key, x.counter_key,
-            x.threshold, x.used, x.limit, x.window.start, x.window.end, now,
-        )  # fmt: skip
-        if inserted is None:
-            continue
-        body = event_body(event_id, x, now)
-        for (endpoint_id,) in await conn.fetch(_LISTENERS, x.tenant_id):
-            await conn.execute(
-                _DELIVERY, new_id("dlv"), endpoint_id, event_id, EVENT_TYPE, body, now
-            )

@@ -21,6 +21,7 @@ from allotment.kit.clock import Clock
 from allotment.metering import webhooks_repository as repository
 from allotment.metering.models import WebhookDelivery, WebhookEndpoint
 from allotment.metering.signing import HEADER, signature_header
+from allotment.metering.webhooks_outbox import dispatch
 from allotment.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Deliverer:
         """Lease and send what is due now; returns what happened to each."""
         now = self.clock()
         async with self.db.session(write=True) as session:
+            await dispatch(session, now)
             leased = await repository.lease_due(session, now, now + self.lease, self.batch)
         if not leased:
             return []

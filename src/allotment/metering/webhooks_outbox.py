@@ -1,9 +1,10 @@
 """Threshold crossings become outbox rows in the transaction that caused them.
 
 Nothing here talks to the network: the consume (or ingest) that crosses 80 % or 100 % of a limit
-adds one ``threshold_events`` row (unique per tenant, feature, window and threshold, so once per
-window even if a limit change lets a counter cross again) and one pending delivery per endpoint
-that listens. The delivery worker sends them later, so a slow receiver never slows a consume.
+adds one ``threshold_events`` row, unique per tenant, feature, window and threshold, so once per
+window even if a limit change lets a counter cross again. The delivery worker later fans each
+event out to the endpoints that listen (``dispatch``) and sends them, so a slow receiver never
+slows a consume.
 """
 
 from __future__ import annotations
@@ -62,45 +63,73 @@ def event_body(event_id: str, crossing: Crossing, now: datetime) -> str:
 
 async def record_crossings(session: AsyncSession, now: datetime, crossings: list[Crossing]) -> None:
     for crossing in crossings:
-        event_id = new_id("evt")
-        inserted = (
-            await session.execute(
-                upsert(session, ThresholdEvent)
-                .values(
-                    id=event_id,
-                    tenant_id=crossing.tenant_id,
-                    feature_id=crossing.feature_id,
-                    window_key=crossing.window.key,
-                    counter_key=crossing.counter_key,
-                    threshold=crossing.threshold,
-                    used=crossing.used,
-                    limit=crossing.limit,
-                    window_start=crossing.window.start,
-                    window_end=crossing.window.end,
-                    occurred_at=now,
-                )
-                .on_conflict_do_nothing()
-                .returning(ThresholdEvent.id)
+        await session.execute(
+            upsert(session, ThresholdEvent)
+            .values(
+                id=new_id("evt"),
+                tenant_id=crossing.tenant_id,
+                feature_id=crossing.feature_id,
+                window_key=crossing.window.key,
+                counter_key=crossing.counter_key,
+                threshold=crossing.threshold,
+                used=crossing.used,
+                limit=crossing.limit,
+                window_start=crossing.window.start,
+                window_end=crossing.window.end,
+                occurred_at=now,
             )
-        ).scalar_one_or_none()
-        if inserted is None:
-            continue
-        body = event_body(event_id, crossing, now)
+            .on_conflict_do_nothing()
+        )
+
+
+def crossing_of(event: ThresholdEvent) -> Crossing:
+    return Crossing(
+        event.tenant_id,
+        event.feature_id,
+        Window(event.window_key, event.window_start, event.window_end),
+        event.counter_key,
+        event.threshold,
+        Decimal(event.used),
+        event.limit,
+    )
+
+
+async def dispatch(session: AsyncSession, now: datetime, batch: int = 100) -> int:
+    """Fan undispatched events out to the endpoints listening now: one pending delivery each.
+
+    ``FOR UPDATE SKIP LOCKED`` lets several workers dispatch side by side without taking the
+    same event twice (SQLite's write lock serialises them instead).
+    """
+    events = (
+        (
+            await session.execute(
+                select(ThresholdEvent)
+                .where(ThresholdEvent.dispatched_at.is_(None))
+                .order_by(ThresholdEvent.occurred_at)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for event in events:
         listeners = (
             await session.execute(
                 select(WebhookEndpoint.id).where(
                     or_(
-                        WebhookEndpoint.tenant_id == crossing.tenant_id,
+                        WebhookEndpoint.tenant_id == event.tenant_id,
                         WebhookEndpoint.tenant_id.is_(None),
                     )
                 )
             )
         ).scalars()
+        body = event_body(event.id, crossing_of(event), event.occurred_at)
         rows = [
             {
                 "id": new_id("dlv"),
                 "endpoint_id": endpoint_id,
-                "event_id": event_id,
+                "event_id": event.id,
                 "event_type": EVENT_TYPE,
                 "payload": body,
                 "status": "pending",
@@ -112,3 +141,6 @@ async def record_crossings(session: AsyncSession, now: datetime, crossings: list
         ]
         if rows:
             await session.execute(upsert(session, WebhookDelivery), rows)
+        event.dispatched_at = now
+    await session.flush()
+    return len(events)

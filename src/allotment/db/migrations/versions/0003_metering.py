@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-22 00:44:58.209524
+Create Date: 2026-11-22 00:54:35.997765
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=True),
         sa.Column("window_end", sa.DateTime(timezone=True), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -100,6 +101,11 @@ def upgrade() -> None:
             name=op.f("uq_threshold_events_tenant_id_feature_id_window_key_counter_key_threshold"),
         ),
     )
+    with op.batch_alter_table("threshold_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_threshold_events_undispatched", ["dispatched_at", "occurred_at"], unique=False
+        )
+
     op.create_table(
         "webhook_endpoints",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -169,6 +175,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_tenant_id"))
 
     op.drop_table("webhook_endpoints")
+    with op.batch_alter_table("threshold_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_threshold_events_undispatched")
+
     op.drop_table("threshold_events")
     op.drop_table("meter_counters")
     op.drop_table("consumptions")
