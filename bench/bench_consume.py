@@ -69,9 +69,12 @@ async def _service_run(
     for t in tenants:  # warm the entitlement cache: the limit never costs SQL afterwards
         await world.app.state.entitlements.tenant(t)
 
+    # Keys are made before the clock starts: the bare loop has none to make.
+    keys = [[uuid.uuid4().hex for _ in range(per_client)] for _ in range(CLIENTS)]
+
     async def op(c: int) -> bool:
         tenant = tenants[0] if hot else tenants[c]
-        decision = await metering.consume(tenant, FEATURE, idempotency_key=uuid.uuid4().hex)
+        decision = await metering.consume(tenant, FEATURE, idempotency_key=keys[c].pop())
         return bool(decision.allowed)
 
     ops, lat, granted = await _drive(op, CLIENTS, per_client)

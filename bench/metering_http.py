@@ -40,9 +40,11 @@ end
 """
 
 
-def _ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+def _ms(out: str, percent: int) -> float | None:
+    found = re.search(rf"\b{percent}%\s+([\d.]+)(us|ms|s)\b", out)
+    if found is None:
+        return None
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
 
 
 def _serve(port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -104,9 +106,11 @@ async def consume_over_http(world: BenchWorld, seconds: int, limit: int) -> Row:
             process.terminate()
             process.wait(timeout=10)
     out = result.stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        return Row(name, float("nan"), "req/s", note="could not read wrk's output: " + out[-200:])
+    rate = float(found.group(1))
+    p50, p99 = _ms(out, 50), _ms(out, 99)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     async with world.db.session() as session:
         row = (

@@ -13,6 +13,7 @@ one rolled-back connection) takes the session path in ``service.consume``.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,6 @@ from sqlalchemy.engine import make_url
 
 from allotment.db.engine import async_url
 from allotment.errors import Conflict
-from allotment.kit.ids import new_id
 from allotment.metering import quota
 from allotment.metering.quota import json_number
 from allotment.metering.repository import CounterId
@@ -138,7 +138,8 @@ class PgConsumer:
         args = (
             *(c.tenant_id, c.feature_id, c.window_key, c.counter_key),
             *(amount, cap, limit, idempotency_key, user_id, key, now),
-            *(new_id("evt"), window.start, window.end),
+            # The outbox row's id, used only if this consume crosses a threshold.
+            *("evt_" + secrets.token_hex(8), window.start, window.end),
         )
         pool = await self.pool()
         async with pool.acquire() as conn:
