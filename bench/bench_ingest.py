@@ -21,6 +21,7 @@ from allotment.access.principals import Principal
 from allotment.kit.clock import utc_now
 from allotment.metering.ingest import ingest
 from bench.common import Row, percentile, verdict
+from bench.metering_http import ingest_over_http
 from bench.metering_setup import BenchWorld, bench_world
 
 BATCH = 1000
@@ -99,6 +100,7 @@ async def run(small: bool) -> list[Row]:
             f"{accepted:,} accepted; a re-sent batch: {retry['duplicates']} duplicates, "
             f"{retry['accepted']} accepted; counters {'match' if counted == expected else 'DIFFER'}"
         )
+        over_http = await ingest_over_http(world, tenants, 2 if small else 10)
     return [
         Row(
             f"event ingest, service in-process, PG, batches of {BATCH}, {concurrency} at once",
@@ -109,5 +111,6 @@ async def run(small: bool) -> list[Row]:
             ">= 50,000/s",
             verdict(rate, 50_000),
             note,
-        )
+        ),
+        over_http,
     ]
