@@ -177,3 +177,34 @@ async def test_webhook_scope_and_validation(client: httpx.AsyncClient, admin: di
     gone = await client.delete(f"/api/v1/tenants/{mine['id']}/webhooks/{hook['id']}", headers=key)
     assert gone.status_code == 204
     assert (await client.get(f"/api/v1/tenants/{mine['id']}/webhooks", headers=key)).json() == []
+
+
+async def test_each_six_hour_session_crosses_on_its_own(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict, receiver: Receiver, clock: FrozenClock
+) -> None:
+    response = await client.post(
+        "/api/platform/entitlements/features",
+        json={
+            "id": "ai_session_spend",
+            "name": "Session spend",
+            "type": "number",
+            "resetPeriod": "session_6h",
+            "defaultEnabled": True,
+            "defaultValue": 5,
+        },
+        headers=admin,
+    )
+    assert response.status_code == 201
+    tenant = await make_tenant(client, admin)
+    await _hook(client, admin, receiver.url, tenant["id"])
+    url = f"/api/v1/tenants/{tenant['id']}/features/ai_session_spend/consume"
+    for session_no in range(2):
+        for i in range(4):  # 4 of 5: 80 %
+            await client.post(url, json={"idempotencyKey": f"{session_no}-{i}"}, headers=admin)
+        clock.advance(timedelta(hours=6))
+    await app.state.webhooks.run_once()
+    events = [orjson.loads(r.body)["data"] for r in receiver.requests]
+    assert [(e["threshold"], e["windowStart"]) for e in events] == [
+        (80, "2026-03-15T12:00:00Z"),
+        (80, "2026-03-15T18:00:00Z"),
+    ]

@@ -21,7 +21,7 @@ from allotment.kit.ids import new_id
 from allotment.metering.models import ThresholdEvent, WebhookDelivery, WebhookEndpoint
 from allotment.metering.quota import json_number
 from allotment.metering.repository import upsert
-from allotment.metering.windows import Window
+from allotment.metering.windows import SESSION_KEY, Window
 
 EVENT_TYPE = "usage.threshold_crossed"
 
@@ -61,6 +61,14 @@ def event_body(event_id: str, crossing: Crossing, now: datetime) -> str:
     ).decode()
 
 
+def outbox_window_key(window: Window) -> str:
+    """The window's name for "once per window". A 6-hour session keeps one counter row (key
+    ``session``) across sessions, so its crossings are told apart by the session's start."""
+    if window.key == SESSION_KEY and window.start is not None:
+        return f"{SESSION_KEY}:{window.start.isoformat()}"
+    return window.key
+
+
 async def record_crossings(session: AsyncSession, now: datetime, crossings: list[Crossing]) -> None:
     for crossing in crossings:
         await session.execute(
@@ -69,7 +77,7 @@ async def record_crossings(session: AsyncSession, now: datetime, crossings: list
                 id=new_id("evt"),
                 tenant_id=crossing.tenant_id,
                 feature_id=crossing.feature_id,
-                window_key=crossing.window.key,
+                window_key=outbox_window_key(crossing.window),
                 counter_key=crossing.counter_key,
                 threshold=crossing.threshold,
                 used=crossing.used,
@@ -83,10 +91,12 @@ async def record_crossings(session: AsyncSession, now: datetime, crossings: list
 
 
 def crossing_of(event: ThresholdEvent) -> Crossing:
+    in_session = event.window_key.startswith(SESSION_KEY + ":")
+    window_key = SESSION_KEY if in_session else event.window_key
     return Crossing(
         event.tenant_id,
         event.feature_id,
-        Window(event.window_key, event.window_start, event.window_end),
+        Window(window_key, event.window_start, event.window_end),
         event.counter_key,
         event.threshold,
         Decimal(event.used),
