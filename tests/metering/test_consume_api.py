@@ -207,3 +207,19 @@ async def test_usage_summary_in_tenant_zone(client: httpx.AsyncClient, admin: di
         "2026-02-28T23:00:00Z",
         "2026-03-31T22:00:00Z",
     )
+
+
+async def test_in_process_entry_points(app: Any, client: httpx.AsyncClient, admin: dict) -> None:
+    tenant = await make_tenant(client, admin, package_id="starter")
+    metering = app.state.metering
+    first = await metering.consume(tenant["id"], "ai_website_analysis", idempotency_key="i1")
+    again = await metering.consume(tenant["id"], "ai_website_analysis", idempotency_key="i1")
+    assert first == again
+    assert first.as_json() == {"allowed": True, "remaining": 9, "limit": 10, "used": 1}
+    check = await metering.check_ai_action(tenant["id"], "WEBSITE_ANALYSIS")
+    assert check.as_json() == {"allowed": True, "remaining": 9, "limit": 10, "used": 1}
+    chat = await metering.check_ai_action(tenant["id"], "CHAT_MESSAGES_PER_SESSION", key="c1")
+    assert chat.as_json() == {"allowed": True, "remaining": 20, "limit": 20, "used": 0}
+    summary = await metering.get_usage_summary(tenant["id"])
+    line = next(f for f in summary["features"] if f["featureId"] == "ai_website_analysis")
+    assert (summary["tenantId"], line["used"], line["percentUsed"]) == (tenant["id"], 1, 10.0)

@@ -36,9 +36,14 @@ class Metering:
         if self.fast is not None:
             await self.fast.close()
 
-    async def check_ai_action(self, tenant_id: str, action: str) -> Decision:
+    async def check_ai_action(
+        self, tenant_id: str, action: str, *, key: str | None = None
+    ) -> Decision:
+        """Would one more use be allowed now? ``key``: for per-key features (a chat session)."""
         async with self.db.session() as session:
-            return await service.check_action(session, self.cache, self.clock, tenant_id, action)
+            return await service.check_action(
+                session, self.cache, self.clock, tenant_id, action, key=key
+            )
 
     async def consume(
         self,
