@@ -27,20 +27,6 @@ def sdk(live: LiveServer, key: str, **options: object) -> AllotmentClient:
     return AllotmentClient(live.base_url, key, retry=QUICK, **options)  # type: ignore[arg-type]
 
 
-def require_route(live: LiveServer, method: str, path: str) -> None:
-    """Skip (loudly) while the metering routes are not on this branch.
-
-    The tenant and feature exist, so only a missing route answers 404 ``not_found`` here.
-    TODO(lead): remove this guard once the metering branch is merged.
-    """
-    response = httpx.request(method, live.base_url + path, json={}, headers=live.admin)
-    if response.status_code == 404 and response.json().get("error", {}).get("code") == "not_found":
-        pytest.skip(
-            f"ROUTE MISSING ON THIS BRANCH: {method} {path} answered 404 not_found; "
-            "it is built on the metering branch. THIS SKIP MUST GO AWAY AFTER THE MERGE."
-        )
-
-
 def test_checks_evaluate_from_the_live_snapshot(live: LiveServer) -> None:
     pro = live.create_tenant("professional")
     ent = live.create_tenant("enterprise")
@@ -130,9 +116,6 @@ def test_consume_counts_once_per_idempotency_key_and_denies_past_the_limit(
     live: LiveServer,
 ) -> None:
     tenant = live.create_tenant("starter")  # ai_website_analysis: 10 a month
-    require_route(
-        live, "POST", f"/api/v1/tenants/{tenant['id']}/features/ai_website_analysis/consume"
-    )
     with sdk(live, live.create_tenant_key(tenant["id"])) as client:
         key = str(uuid.uuid4())
         first = client.consume(tenant["id"], "ai_website_analysis", 3, idempotency_key=key)
@@ -149,7 +132,6 @@ def test_consume_counts_once_per_idempotency_key_and_denies_past_the_limit(
 
 def test_unlimited_action_reports_minus_one(live: LiveServer) -> None:
     tenant = live.create_tenant("enterprise")
-    require_route(live, "POST", f"/api/v1/tenants/{tenant['id']}/actions/WEBSITE_ANALYSIS/check")
     with sdk(live, live.create_tenant_key(tenant["id"])) as client:
         result = client.check_ai_action(tenant["id"], "WEBSITE_ANALYSIS")
     assert (result.allowed, result.limit, result.remaining) == (True, -1, -1)
@@ -158,7 +140,6 @@ def test_unlimited_action_reports_minus_one(live: LiveServer) -> None:
 
 def test_usage_summary_reflects_consumption(live: LiveServer) -> None:
     tenant = live.create_tenant("starter")
-    require_route(live, "GET", f"/api/v1/tenants/{tenant['id']}/usage")
     with sdk(live, live.create_tenant_key(tenant["id"])) as client:
         client.consume(tenant["id"], "ai_field_analysis", 5)
         summary = client.get_usage_summary(tenant["id"])

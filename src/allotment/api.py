@@ -10,6 +10,8 @@ from allotment.access.people_endpoints import router as people_router
 from allotment.catalog.endpoints import router as catalog_router
 from allotment.entitlements.audit_endpoints import router as audit_router
 from allotment.entitlements.endpoints import router as entitlements_router
+from allotment.metering.endpoints import router as metering_router
+from allotment.metering.webhooks_endpoints import router as webhooks_router
 from allotment.ofrep.endpoints import router as ofrep_router
 from allotment.portal.endpoints import router as portal_api_router
 from allotment.portal.pages import router as portal_pages_router
@@ -35,3 +37,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(audit_router)
     app.include_router(portal_api_router)
     app.include_router(portal_pages_router)
+    app.include_router(metering_router)
+    app.include_router(webhooks_router)

@@ -18,6 +18,8 @@ from allotment.entitlements.cache import EntitlementCache
 from allotment.entitlements.fastpath import CheckFastPath
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
+from allotment.metering.runtime import Metering
+from allotment.metering.webhooks_delivery import Deliverer
 from allotment.portal.wiring import install_portal
 from allotment.settings import Settings, get_settings
 
@@ -39,23 +41,29 @@ def create_app(
     clock: Clock = utc_now,
     listen: bool = True,
 ) -> FastAPI:
-    """Build the ASGI app. ``db`` may be shared (tests); ``listen`` starts cross-process
-    invalidation (LISTEN/NOTIFY or the SQLite poll)."""
+    """Build the ASGI app. ``db`` may be shared (tests); ``listen`` starts the background tasks:
+    cross-process invalidation (LISTEN/NOTIFY or the SQLite poll) and, unless
+    ``webhook_delivery_enabled`` is off, webhook delivery."""
     settings = settings or get_settings()
     passwords.configure(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )
     database = db or Database(settings.database_url, echo=settings.sql_echo)
     invalidator = Invalidator(database, poll_seconds=settings.cache_poll_seconds)
+    deliverer = Deliverer(database, settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await prepare_database(database, settings, clock)
         if listen:
             invalidator.start()
+            if settings.webhook_delivery_enabled:
+                deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
+            await app.state.metering.close()
             await invalidator.stop()
             if db is None:
                 await database.dispose()
@@ -72,6 +80,8 @@ def create_app(
     app.state.invalidator = invalidator
     app.state.keys = keys = KeyRegistry(database, invalidator)
     app.state.entitlements = cache = EntitlementCache(database, invalidator)
+    app.state.metering = Metering(database, cache, clock)
+    app.state.webhooks = deliverer
     app.state.principal_resolvers = []
     app.add_middleware(CheckFastPath, keys=keys, cache=cache)
     install_error_handlers(app)

@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=65536, ge=8)
     sql_echo: bool = False
     log_level: str = "info"
+    # Usage events: how long after its timestamp an event may still arrive (default 7 days),
+    # and how far ahead of the server's clock a timestamp may be.
+    usage_max_lateness_seconds: int = Field(default=7 * 24 * 3600, ge=0)
+    usage_max_future_seconds: int = Field(default=300, ge=0)
+    # Threshold webhooks: the in-process delivery loop (off in tests that drive it by hand).
+    webhook_delivery_enabled: bool = True
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    # Retry n waits backoff * 2^(n-1) seconds, capped at an hour.
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,12 @@ def _demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from allotment.metering.worker import run_worker
+
+    return asyncio.run(run_worker(get_settings(), once=args.once))
+
+
 def _api_key(args: argparse.Namespace) -> int:
     from allotment.cli.keys import create_key
 
@@ -168,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="load the demo world (idempotent)")
     demo.set_defaults(func=_demo)
+
+    worker = sub.add_parser("worker", help="run background jobs (webhook delivery)")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.set_defaults(func=_worker)
 
     key = sub.add_parser("api-key", help="API keys")
     key.add_argument("action", choices=["create"])

@@ -46,5 +46,6 @@ def import_all_models() -> MetaData:
     from allotment.catalog import models as _catalog  # noqa: F401
     from allotment.db import invalidation as _invalidation  # noqa: F401
     from allotment.entitlements import models as _entitlements  # noqa: F401
+    from allotment.metering import models as _metering  # noqa: F401
 
     return Base.metadata

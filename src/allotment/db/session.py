@@ -39,6 +39,11 @@ class Database:
             connection, join_transaction_mode="create_savepoint"
         )
 
+    @property
+    def bound_to_connection(self) -> bool:
+        """True while tests run every session inside one outer connection's transaction."""
+        return self._bind is not self.engine
+
     def unbind(self) -> None:
         self._bind = self.engine
         self._sessions = self._make_sessionmaker(self.engine)

@@ -1,0 +1,1 @@
+"""Usage metering: events, counters per window, atomic consumption, threshold webhooks."""
