@@ -29,6 +29,10 @@ OVERRIDES = "GET /api/v1/tenants/{t}/overrides"
 AUDIT = "GET /api/v1/tenants/{t}/audit-log"
 KEYS = "GET /api/v1/tenants/{t}/api-keys"
 OFREP = "POST /ofrep/v1/evaluate/flags/user_seats (targetingKey t)"
+CONSUME = "POST /api/v1/tenants/{t}/features/ai_posts_limit/consume"
+ACTION = "POST /api/v1/tenants/{t}/actions/POSTS_LIMIT/check"
+USAGE = "GET /api/v1/tenants/{t}/usage"
+WEBHOOKS = "GET /api/v1/tenants/{t}/webhooks"
 
 # (own, assigned, unassigned, missing). OFREP answers an unknown or unreadable targeting key with
 # 400 INVALID_CONTEXT (its protocol's code), the same for both; a role without the right to
@@ -51,6 +55,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         AUDIT: (200, 200, 200, 404),
         KEYS: (200, 200, 200, 404),
         OFREP: (200, 200, 200, 400),
+        CONSUME: (200, 200, 200, 404),
+        ACTION: (200, 200, 200, 404),
+        USAGE: (200, 200, 200, 404),
+        WEBHOOKS: (200, 200, 200, 404),
     },
     "partner_admin": {
         CONTEXT: (404, 303, 404, 404),
@@ -65,6 +73,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         AUDIT: (404, 200, 404, 404),
         KEYS: (404, 403, 404, 404),
         OFREP: (400, 200, 400, 400),
+        CONSUME: (404, 403, 404, 404),
+        ACTION: (404, 200, 404, 404),
+        USAGE: (404, 200, 404, 404),
+        WEBHOOKS: (404, 403, 404, 404),
     },
     "partner_user": {
         CONTEXT: (404, 404, 404, 404),
@@ -79,6 +91,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         AUDIT: (404, 404, 404, 404),
         KEYS: (404, 404, 404, 404),
         OFREP: (403, 403, 403, 403),
+        CONSUME: (404, 404, 404, 404),
+        ACTION: (404, 404, 404, 404),
+        USAGE: (404, 404, 404, 404),
+        WEBHOOKS: (404, 404, 404, 404),
     },
     "client_admin": {
         CONTEXT: (303, 404, 404, 404),
@@ -93,6 +109,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         AUDIT: (200, 404, 404, 404),
         KEYS: (403, 404, 404, 404),
         OFREP: (200, 400, 400, 400),
+        CONSUME: (403, 404, 404, 404),
+        ACTION: (200, 404, 404, 404),
+        USAGE: (200, 404, 404, 404),
+        WEBHOOKS: (403, 404, 404, 404),
     },
     "client_manager": {
         CONTEXT: (303, 404, 404, 404),
@@ -107,6 +127,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         AUDIT: (403, 404, 404, 404),
         KEYS: (403, 404, 404, 404),
         OFREP: (403, 403, 403, 403),
+        CONSUME: (403, 404, 404, 404),
+        ACTION: (403, 404, 404, 404),
+        USAGE: (200, 404, 404, 404),
+        WEBHOOKS: (403, 404, 404, 404),
     },
     "client_staff": {
         CONTEXT: (303, 404, 404, 404),
@@ -121,6 +145,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
         AUDIT: (403, 404, 404, 404),
         KEYS: (403, 404, 404, 404),
         OFREP: (403, 403, 403, 403),
+        CONSUME: (403, 404, 404, 404),
+        ACTION: (403, 404, 404, 404),
+        USAGE: (403, 404, 404, 404),
+        WEBHOOKS: (403, 404, 404, 404),
     },
 }
 
@@ -167,6 +195,20 @@ def _calls(version_of: Callable[[str], Awaitable[int]]) -> dict[str, Call]:
             headers={"X-CSRF-Token": csrf},
         )
 
+    async def consume(b: httpx.AsyncClient, t: str, csrf: str) -> httpx.Response:
+        return await b.post(
+            f"/api/v1/tenants/{t}/features/ai_posts_limit/consume",
+            json={"amount": 1, "idempotencyKey": f"authz-{t}"},
+            headers={"X-CSRF-Token": csrf},
+        )
+
+    async def action(b: httpx.AsyncClient, t: str, csrf: str) -> httpx.Response:
+        return await b.post(
+            f"/api/v1/tenants/{t}/actions/POSTS_LIMIT/check",
+            json={},
+            headers={"X-CSRF-Token": csrf},
+        )
+
     async def patch(b: httpx.AsyncClient, t: str, csrf: str) -> httpx.Response:
         return await b.patch(
             f"/api/v1/tenants/{t}", json={"timeZone": "UTC"}, headers={"X-CSRF-Token": csrf}
@@ -185,6 +227,10 @@ def _calls(version_of: Callable[[str], Awaitable[int]]) -> dict[str, Call]:
         AUDIT: get("/api/v1/tenants/{t}/audit-log"),
         KEYS: get("/api/v1/tenants/{t}/api-keys"),
         OFREP: ofrep,
+        CONSUME: consume,
+        ACTION: action,
+        USAGE: get("/api/v1/tenants/{t}/usage"),
+        WEBHOOKS: get("/api/v1/tenants/{t}/webhooks"),
     }
 
 

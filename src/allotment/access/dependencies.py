@@ -8,8 +8,8 @@ from fastapi import Request
 
 from allotment.access.policy import Permission
 from allotment.access.principals import Principal
-from allotment.access.service import KeyRegistry
-from allotment.errors import Forbidden, Unauthorized
+from allotment.access.service import TENANT_NOT_FOUND, KeyRegistry
+from allotment.errors import Forbidden, NotFound, Unauthorized
 
 # Portal sessions plug in here (a later layer): given the request, return a principal or None.
 PrincipalResolver = Callable[[Request], Awaitable[Principal | None]]
@@ -39,6 +39,14 @@ async def current_principal(request: Request) -> Principal:
         if principal is not None:
             return principal
     raise Unauthorized()
+
+
+def demand(principal: Principal, tenant_id: str, permission: Permission) -> None:
+    """Scope first (404, the same body as a missing tenant), then the right (403)."""
+    if not principal.may_see_tenant(tenant_id):
+        raise NotFound(TENANT_NOT_FOUND)
+    if not principal.can(permission):
+        raise Forbidden()
 
 
 def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:

@@ -5,13 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 
 from allotment.access import service
-from allotment.access.dependencies import current_principal, require
+from allotment.access.dependencies import current_principal, demand, require
 from allotment.access.models import ApiKey
 from allotment.access.policy import Permission
 from allotment.access.principals import Principal
 from allotment.access.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from allotment.db.dependencies import ClockDep, InvalidatorDep, ReadSession, WriteSession
-from allotment.errors import Forbidden, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["api keys"])
 
@@ -21,13 +20,6 @@ PlatformAdmin = Annotated[Principal, Depends(require(Permission.API_KEYS_MANAGE)
 
 def key_out(row: ApiKey) -> ApiKeyOut:
     return ApiKeyOut.model_validate(row, from_attributes=True)
-
-
-def _may_manage_keys(principal: Principal, tenant_id: str) -> None:
-    if not principal.may_see_tenant(tenant_id):
-        raise NotFound(service.TENANT_NOT_FOUND)
-    if not principal.can(Permission.API_KEYS_MANAGE):
-        raise Forbidden()
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
@@ -67,7 +59,7 @@ async def create_tenant_key(
     clock: ClockDep,
     body: Annotated[ApiKeyCreate | None, Body()] = None,
 ) -> ApiKeyCreated:
-    _may_manage_keys(principal, tenantId)
+    demand(principal, tenantId, Permission.API_KEYS_MANAGE)
     tenant = await service.get_tenant(session, principal, tenantId)
     row, secret = await service.create_key(
         session, clock, name=(body or ApiKeyCreate()).name, tenant_id=tenant.id
@@ -81,7 +73,7 @@ async def list_tenant_keys(
     principal: Caller,
     session: ReadSession,
 ) -> list[ApiKeyOut]:
-    _may_manage_keys(principal, tenantId)
+    demand(principal, tenantId, Permission.API_KEYS_MANAGE)
     tenant = await service.get_tenant(session, principal, tenantId)
     return [key_out(k) for k in await service.list_keys(session, tenant.id)]
 
@@ -95,6 +87,6 @@ async def revoke_tenant_key(
     invalidator: InvalidatorDep,
     clock: ClockDep,
 ) -> ApiKeyOut:
-    _may_manage_keys(principal, tenantId)
+    demand(principal, tenantId, Permission.API_KEYS_MANAGE)
     tenant = await service.get_tenant(session, principal, tenantId)
     return key_out(await service.revoke_key(session, invalidator, clock, keyId, tenant.id))

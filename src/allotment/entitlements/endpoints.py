@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Response
 
 from allotment.access import service as access_service
-from allotment.access.dependencies import current_principal, require
+from allotment.access.dependencies import current_principal, demand, require
 from allotment.access.models import Tenant
 from allotment.access.policy import Permission
 from allotment.access.principals import Principal
 from allotment.db.dependencies import ClockDep, InvalidatorDep, ReadSession, WriteSession
 from allotment.entitlements import service
-from allotment.entitlements.cache import EntitlementCache, content_digest
+from allotment.entitlements.cache import content_digest
+from allotment.entitlements.dependencies import Cache
 from allotment.entitlements.schemas import (
     EntitlementOut,
     EntitlementsUpdate,
@@ -21,7 +22,7 @@ from allotment.entitlements.schemas import (
     TenantOut,
     TenantUpdate,
 )
-from allotment.errors import Forbidden, NotFound
+from allotment.errors import NotFound
 from allotment.kit.etag import etag, none_match, parse_if_match
 
 router = APIRouter(prefix="/api/v1", tags=["tenants and entitlements"])
@@ -30,24 +31,8 @@ Caller = Annotated[Principal, Depends(current_principal)]
 FEATURE_NOT_FOUND = "Feature not found."
 
 
-def _cache(request: Request) -> EntitlementCache:
-    cache: EntitlementCache = request.app.state.entitlements
-    return cache
-
-
-Cache = Annotated[EntitlementCache, Depends(_cache)]
-
-
 def tenant_out(tenant: Tenant) -> TenantOut:
     return TenantOut.model_validate(tenant, from_attributes=True)
-
-
-def _demand(principal: Principal, tenant_id: str, permission: Permission) -> None:
-    """Scope first (404, the same as a missing tenant), then the right (403)."""
-    if not principal.may_see_tenant(tenant_id):
-        raise NotFound(access_service.TENANT_NOT_FOUND)
-    if not principal.can(permission):
-        raise Forbidden()
 
 
 @router.post("/tenants", status_code=201, response_model=TenantOut)
@@ -68,7 +53,7 @@ async def list_tenants(principal: Caller, session: ReadSession) -> list[TenantOu
 
 @router.get("/tenants/{tenantId}", response_model=TenantOut)
 async def get_tenant(tenantId: str, principal: Caller, session: ReadSession) -> TenantOut:
-    _demand(principal, tenantId, Permission.TENANT_READ)
+    demand(principal, tenantId, Permission.TENANT_READ)
     return tenant_out(await access_service.get_tenant(session, principal, tenantId))
 
 
@@ -81,7 +66,7 @@ async def update_tenant(
     invalidator: InvalidatorDep,
     clock: ClockDep,
 ) -> TenantOut:
-    _demand(principal, tenantId, Permission.TENANT_UPDATE)
+    demand(principal, tenantId, Permission.TENANT_UPDATE)
     return tenant_out(
         await service.update_tenant(session, invalidator, principal, tenantId, body, clock=clock)
     )
@@ -99,7 +84,7 @@ async def list_entitlements(
     response: Response,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> list[EntitlementOut] | Response:
-    _demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
+    demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
     view = await service.effective_for(cache, principal, tenantId)
     tag = etag(view.version, view.digest)
     if none_match(if_none_match, tag):
@@ -121,7 +106,7 @@ async def check_entitlement(
     cache: Cache,
 ) -> Response:
     # The hot path: cached view, pre-encoded body, no SQL when warm.
-    _demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
+    demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
     view = cache.peek(tenantId) or await service.effective_for(cache, principal, tenantId)
     body = view.body(featureId)
     if body is None:
@@ -140,7 +125,7 @@ async def save_entitlements(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> list[EntitlementOut]:
-    _demand(principal, tenantId, Permission.ENTITLEMENTS_EDIT)
+    demand(principal, tenantId, Permission.ENTITLEMENTS_EDIT)
     expected = parse_if_match(if_match, "If-Match")
     result = await service.save_entitlements(
         session,
@@ -162,7 +147,7 @@ async def list_overrides(
     session: ReadSession,
     response: Response,
 ) -> OverridesOut:
-    _demand(principal, tenantId, Permission.ENTITLEMENTS_VIEW_DETAIL)
+    demand(principal, tenantId, Permission.ENTITLEMENTS_VIEW_DETAIL)
     tenant, rows = await service.get_overrides(session, principal, tenantId)
     response.headers["ETag"] = etag(tenant.entitlements_version)
     return OverridesOut(

@@ -9,13 +9,12 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 
-from allotment.access import service as access_service
-from allotment.access.dependencies import current_principal
+from allotment.access.dependencies import current_principal, demand
 from allotment.access.policy import Permission
 from allotment.access.principals import Principal
 from allotment.db.dependencies import ClockDep, ReadSession, WriteSession
-from allotment.entitlements.cache import EntitlementCache
-from allotment.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from allotment.entitlements.dependencies import Cache
+from allotment.errors import BadRequest, Forbidden, ValidationFailed
 from allotment.metering import service
 from allotment.metering.ingest import MAX_BATCH, ingest
 from allotment.metering.runtime import Metering
@@ -37,22 +36,6 @@ class MalformedJson(BadRequest):
     code = "malformed_json"
 
 
-def _cache(request: Request) -> EntitlementCache:
-    cache: EntitlementCache = request.app.state.entitlements
-    return cache
-
-
-Cache = Annotated[EntitlementCache, Depends(_cache)]
-
-
-def _demand(principal: Principal, tenant_id: str, permission: Permission) -> None:
-    """Scope first (404, the same as a missing tenant), then the right (403)."""
-    if not principal.may_see_tenant(tenant_id):
-        raise NotFound(access_service.TENANT_NOT_FOUND)
-    if not principal.can(permission):
-        raise Forbidden()
-
-
 def _json(body: dict[str, Any]) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
@@ -71,7 +54,7 @@ async def check_action(
     clock: ClockDep,
     body: Annotated[CheckIn | None, Body()] = None,
 ) -> Response:
-    _demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
+    demand(principal, tenantId, Permission.ENTITLEMENTS_CHECK)
     await service.tenant_view(cache, tenantId)
     feature = service.feature_for_action(await cache.catalog(), action)
     wanted = body or CheckIn()
@@ -93,7 +76,7 @@ async def consume(
     principal: Caller,
     request: Request,
 ) -> Response:
-    _demand(principal, tenantId, Permission.USAGE_RECORD)
+    demand(principal, tenantId, Permission.USAGE_RECORD)
     # Its own unit of work: the answer is sent only after the outcome is committed.
     metering: Metering = request.app.state.metering
     result = await metering.consume(
@@ -115,7 +98,7 @@ async def usage_summary(
     session: ReadSession,
     clock: ClockDep,
 ) -> Response:
-    _demand(principal, tenantId, Permission.USAGE_READ)
+    demand(principal, tenantId, Permission.USAGE_READ)
     lines = await service.usage_summary(session, cache, clock, tenantId)
     return _json({"tenantId": tenantId, "features": [line.as_json() for line in lines]})
 

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allotment.access import service as access_service
-from allotment.access.dependencies import current_principal
+from allotment.access.dependencies import current_principal, demand
 from allotment.access.policy import Permission
 from allotment.access.principals import Principal
 from allotment.db.dependencies import ClockDep, ReadSession, WriteSession
-from allotment.errors import Forbidden, NotFound
+from allotment.errors import Forbidden
 from allotment.metering import webhooks_service as service
 from allotment.metering.models import WebhookEndpoint
 from allotment.metering.schemas import DeliveryOut, WebhookCreate, WebhookCreated, WebhookOut
@@ -33,10 +33,7 @@ def _platform(principal: Principal) -> None:
 
 
 async def _tenant(session: AsyncSession, principal: Principal, tenant_id: str) -> None:
-    if not principal.may_see_tenant(tenant_id):
-        raise NotFound(access_service.TENANT_NOT_FOUND)
-    if not principal.can(Permission.USAGE_RECORD):
-        raise Forbidden()
+    demand(principal, tenant_id, Permission.USAGE_RECORD)
     await access_service.get_tenant(session, principal, tenant_id)
 
 
