@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/allotment serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sdk
