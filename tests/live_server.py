@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-import os
-import random
 import secrets
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,19 +13,7 @@ from typing import Any
 
 import httpx
 
-PORTS = range(17000, 18000)
-START_TIMEOUT = 60.0
-
-
-def free_loopback_port() -> int:
-    for port in random.sample(PORTS, len(PORTS)):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free loopback port in 17000-17999")
+from tests.servers import running_server
 
 
 @dataclass
@@ -79,51 +62,8 @@ class LiveServer:
 
 @contextmanager
 def live_server(workdir: Path) -> Iterator[LiveServer]:
-    port = free_loopback_port()
     token = secrets.token_urlsafe(24)
-    env = {
-        **os.environ,
-        "ALLOTMENT_DATABASE_URL": f"sqlite:///{workdir / 'live.db'}",
-        "ALLOTMENT_BOOTSTRAP_TOKEN": token,
-        "ALLOTMENT_LOG_LEVEL": "warning",
-    }
-    log = (workdir / "server.log").open("wb")
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from allotment.cli.main import main; sys.exit(main())",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base_url, process, workdir / "server.log")
-        yield LiveServer(base_url, token, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"allotment serve exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"allotment serve did not start within {START_TIMEOUT}s:\n{log.read_text()[-4000:]}"
-    )
+    url = f"sqlite:///{workdir / 'live.db'}"
+    quiet = {"ALLOTMENT_LOG_LEVEL": "warning"}
+    with running_server(url, token, migrate=True, extra_env=quiet) as server:
+        yield LiveServer(server.base_url, token, server.process)

@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,11 +23,17 @@ def free_port() -> int:
         return port
 
 
+@dataclass
+class ServerProcess:
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
 def running_server(
     database_url: str, token: str, *, migrate: bool = False, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """Start ``allotment serve`` and yield its base URL once /healthz answers."""
+) -> Iterator[ServerProcess]:
+    """Start ``allotment serve`` and yield it once /healthz answers; stop it afterwards."""
     port = free_port()
     env = {
         **os.environ,
@@ -36,7 +44,7 @@ def running_server(
     args = [sys.executable, "-m", "allotment.cli.main", "serve", "--port", str(port)]
     if not migrate:
         args.append("--no-migrate")
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"allotment-test-server-{port}.log"
+    log = Path(tempfile.gettempdir()) / f"allotment-test-server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -53,7 +61,7 @@ def running_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start:\n{log.read_text()}")
             time.sleep(0.1)
-        yield base
+        yield ServerProcess(base, process)
     finally:
         process.terminate()
         try:

@@ -26,10 +26,11 @@ def _wait_for(fetch: httpx.Client, url: str, expected: object, within: float) ->
 def test_other_process_sees_changes_within_one_second(scratch_url: str) -> None:
     upgrade(scratch_url)
     with (
-        running_server(scratch_url, TOKEN) as writer,
-        running_server(scratch_url, TOKEN) as reader,
+        running_server(scratch_url, TOKEN) as writer_process,
+        running_server(scratch_url, TOKEN) as reader_process,
         httpx.Client(timeout=5) as http,
     ):
+        writer, reader = writer_process.base_url, reader_process.base_url
         tenant = http.post(
             f"{writer}/api/v1/tenants", json={"name": "Acme", "packageId": "starter"}, headers=AUTH
         ).json()

@@ -26,7 +26,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     upgrade(url)
-    with running_server(url, TOKEN) as base:
+    with running_server(url, TOKEN) as server:
+        base = server.base_url
         tenant = httpx.post(
             f"{base}/api/v1/tenants", json={"name": "Fuzz", "packageId": "starter"}, headers=AUTH
         ).json()

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from allotment.access.schemas import CamelModel, DisplayName
+from allotment.catalog.snapshot import ResetPeriod
 
 FeatureId = Annotated[
     str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -17,15 +18,6 @@ LimitValue = Annotated[StrictInt, Field(ge=-1)]
 class FeatureType(StrEnum):
     BOOLEAN = "BOOLEAN"
     NUMBER = "NUMBER"
-
-
-class ResetPeriod(StrEnum):
-    NONE = "none"
-    MONTH = "month"
-    WEEK = "week"
-    BILLING_PERIOD = "billing_period"
-    SESSION_6H = "session_6h"
-    PER_KEY = "per_key"
 
 
 class FeatureCreate(CamelModel):

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from allotment.catalog.actions import default_action_name
 from allotment.catalog.models import Feature, PlanEntitlement
+
+
+class ResetPeriod(StrEnum):
+    """When a metered feature's count starts again."""
+
+    NONE = "none"
+    MONTH = "month"
+    WEEK = "week"
+    BILLING_PERIOD = "billing_period"
+    SESSION_6H = "session_6h"
+    PER_KEY = "per_key"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,19 +14,12 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-class ResetPeriod(StrEnum):
-    NONE = "none"
-    MONTH = "month"
-    WEEK = "week"
-    BILLING_PERIOD = "billing_period"
-    SESSION_6H = "session_6h"
-    PER_KEY = "per_key"
-
+from allotment.catalog.snapshot import (
+    ResetPeriod as ResetPeriod,
+)  # re-exported: periods are windows' input
 
 SESSION_LENGTH = timedelta(hours=6)
 LIFETIME_KEY = "lifetime"
