@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from allotment.db.base import Base
 from allotment.db.session import Database, after_commit
+from allotment.kit.background import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Invalidator:
         self.db = db
         self.poll_seconds = poll_seconds
         self._subscribers: list[Subscriber] = []
-        self._task: asyncio.Task[None] | None = None
+        self._listener = BackgroundTask(self._run, "allotment-invalidation")
         self._epoch: int | None = None
         self.ready = asyncio.Event()
 
@@ -62,15 +63,10 @@ class Invalidator:
     # -- listening to other processes -------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="allotment-invalidation")
+        self._listener.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._listener.stop()
 
     async def _run(self) -> None:
         while True:

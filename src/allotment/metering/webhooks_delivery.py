@@ -8,7 +8,6 @@ Failures are retried with exponential backoff up to ``webhook_max_attempts``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +16,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allotment.db.session import Database
+from allotment.kit.background import BackgroundTask
 from allotment.kit.clock import Clock
 from allotment.metering import webhooks_repository as repository
 from allotment.metering.models import WebhookDelivery, WebhookEndpoint
@@ -58,7 +58,7 @@ class Deliverer:
         self.clock = clock
         self.batch = batch
         self._transport = transport
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask(self.run_forever, "allotment-webhooks")
 
     @property
     def lease(self) -> timedelta:
@@ -128,15 +128,10 @@ class Deliverer:
     # -- the loop -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self.run_forever(), name="allotment-webhooks")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
     async def run_forever(self) -> None:
         while True:
