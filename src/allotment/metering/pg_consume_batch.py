@@ -142,9 +142,11 @@ Replay = Callable[[Request, tuple[Any, ...]], Decision]
 class BatchStats:
     """How consumes were settled (read by tests and benchmarks)."""
 
+    submitted: int = 0
     batches: int = 0
     requests: int = 0
     largest: int = 0
+    granted_together: int = 0  # granted by a batch's summed increment
     one_by_one: int = 0
 
 
@@ -174,6 +176,7 @@ class Coalescer:
 
     async def submit(self, request: Request) -> Decision:
         request.future.add_done_callback(_retrieve)
+        self.stats.submitted += 1
         lane = self._lanes[hash(request.counter) % len(self._lanes)]
         lane.pending.append(request)
         if lane.task is None:
@@ -234,6 +237,7 @@ class Coalescer:
                 if seen_feature is not None:
                     _settle_with(r, self._replay, tuple(row[1:6]))
                 elif after is not None:
+                    self.stats.granted_together += 1
                     _resolve(r, decision(True, r.limit, Decimal(after)))
                 elif stored is None:
                     missing.append(r)
