@@ -67,6 +67,7 @@ async def test_mixed_amounts_near_the_limit_with_twins_in_one_batch(
     limit = 32
     tenant_id = await _tenant_with_limit(live_client, committed, limit, "batch-mixed")
     await live_app.state.entitlements.tenant(tenant_id)  # cached: the calls queue at once
+    await live_app.state.entitlements.catalog()
     metering = _metering(live_app)
     assert metering.fast is not None
     stats = metering.fast.coalescer.stats
@@ -136,6 +137,8 @@ async def test_a_waiter_that_goes_away_keeps_its_committed_outcome(
     metering = _metering(live_app)
     assert metering.fast is not None
 
+    await live_app.state.entitlements.tenant(tenant_id)  # cached: the calls queue at once
+    await live_app.state.entitlements.catalog()
     stats = metering.fast.coalescer.stats
     before = stats.submitted
     tasks = [
