@@ -23,7 +23,7 @@ from allotment.access.principals import Principal
 from allotment.catalog.snapshot import FeatureDef
 from allotment.entitlements.cache import EntitlementCache, TenantView
 from allotment.metering import quota
-from allotment.metering.intake import EventIn, Rejection, parse_event
+from allotment.metering.intake import EventIn, Rejection, parse_events
 from allotment.metering.models import MeterCounter, UsageEvent
 from allotment.metering.repository import CounterId, dialect_name, upsert
 from allotment.metering.service import limit_of
@@ -168,8 +168,7 @@ async def ingest(
     # Where an event goes depends only on its tenant, feature, moment and whether it has a key:
     # events of a batch mostly share all four, so each combination is placed once.
     placements: dict[tuple[str, str, datetime, bool], _Placement] = {}
-    for index, raw in enumerate(raw_events):
-        parsed = parse_event(raw, index, now, max_lateness=max_lateness, max_future=max_future)
+    for parsed in parse_events(raw_events, now, max_lateness=max_lateness, max_future=max_future):
         if isinstance(parsed, Rejection):
             result.rejections.append(parsed)
             continue
@@ -180,7 +179,7 @@ async def ingest(
             placements[memo] = placement
         reason, feature, window, view = placement
         if reason is not None:
-            result.rejections.append(Rejection(index, reason, parsed.idempotency_key))
+            result.rejections.append(Rejection(parsed.index, reason, parsed.idempotency_key))
             continue
         assert feature is not None and window is not None and view is not None
         identity = (parsed.tenant_id, parsed.idempotency_key)
