@@ -179,8 +179,9 @@ class Coalescer:
         self.stats.submitted += 1
         lane = self._lanes[hash(request.counter) % len(self._lanes)]
         lane.pending.append(request)
-        if lane.task is None:
-            lane.task = asyncio.get_running_loop().create_task(self._run(lane))
+        loop = asyncio.get_running_loop()
+        if lane.task is None or lane.task.get_loop() is not loop:  # (a loop that was closed)
+            lane.task = loop.create_task(self._run(lane))
         # Shielded: cancelling the waiter never cancels the batch its request is in.
         return await asyncio.shield(request.future)
 
@@ -310,7 +311,7 @@ class Coalescer:
 
 
 def _columns(todo: list[Request]) -> tuple[list[Any], ...]:
-    token = "evt_" + secrets.token_hex(6)
+    token = "evt_" + secrets.token_hex(8)
     return (
         [r.counter.tenant_id for r in todo],
         [r.counter.feature_id for r in todo],
