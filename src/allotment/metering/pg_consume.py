@@ -154,8 +154,9 @@ class PgConsumer:
         )
         return await self.coalescer.submit(request)
 
-    async def _settle_one(self, conn: Any, r: Request) -> Decision:
-        """One consume, one statement committed on its own (see ``_CONSUME``)."""
+    async def _settle_one(self, conn: Any, r: Request) -> tuple[Decision, bool]:
+        """One consume, one statement committed on its own (see ``_CONSUME``); False with a
+        retried key's stored outcome."""
         c = r.counter
         args = (
             *(c.tenant_id, c.feature_id, c.window_key, c.counter_key),
@@ -175,10 +176,10 @@ class PgConsumer:
             prior = await conn.fetchrow(_PRIOR, c.tenant_id, r.idempotency_key)
             if prior is None:  # pragma: no cover - the key was taken, so its row exists
                 raise Conflict("This idempotency key is being used by another request.") from None
-            return _replay_prior(r, tuple(prior))
+            return _replay_prior(r, tuple(prior)), False
         if recorded is None:  # pragma: no cover - the counter row exists by now
             raise RuntimeError("consume found no counter row after creating it")
-        return decision(bumped is not None, r.limit, Decimal(recorded))
+        return decision(bumped is not None, r.limit, Decimal(recorded)), True
 
 
 def _replay_prior(r: Request, prior: tuple[Any, ...]) -> Decision:

@@ -133,7 +133,8 @@ class Request:
 
 
 # Settles one request on its own (the single-consume statement, with its replay): the fallback.
-SettleOne = Callable[[Any, Request], Awaitable[Decision]]
+# The flag is False when the answer was replayed from the ledger rather than counted now.
+SettleOne = Callable[[Any, Request], Awaitable[tuple[Decision, bool]]]
 # Answers a retried key from its stored outcome: (feature, amount, allowed, used, limit).
 Replay = Callable[[Request, tuple[Any, ...]], Decision]
 
@@ -259,25 +260,29 @@ class Coalescer:
     async def _settle_tight(self, conn: Any, tight: list[tuple[Request, Decimal]]) -> None:
         """Counters whose summed increment did not fit: greedy, in arrival order."""
         known: dict[CounterId, Decimal] = {}
-        smallest_miss: dict[CounterId, Decimal] = {}
+        # The smallest amount that did not fit, per counter and cap (a limit may change while
+        # requests are in flight, so requests on one counter can carry different caps).
+        smallest_miss: dict[tuple[CounterId, Decimal], Decimal] = {}
         denied: list[Request] = []
         for r, stored in tight:
             used = max(stored, known.get(r.counter, stored))
             known[r.counter] = used
-            miss = smallest_miss.get(r.counter)
+            miss = smallest_miss.get((r.counter, r.cap))
             if used + r.amount > r.cap or (miss is not None and r.amount >= miss):
                 denied.append(r)  # cannot fit now, nor later: counters only grow
                 continue
             try:
-                answer = await self._settle_one(conn, r)
+                answer, counted = await self._settle_one(conn, r)
             except Exception as exc:
                 _fail([r], exc)
                 continue
             _resolve(r, answer)
-            if answer.allowed:
+            if counted:  # (a replayed answer may come from another window's counter)
                 known[r.counter] = max(used, answer.used)
-            else:
-                smallest_miss[r.counter] = min(r.amount, miss if miss is not None else r.amount)
+                if not answer.allowed:
+                    smallest_miss[(r.counter, r.cap)] = (
+                        r.amount if miss is None else min(r.amount, miss)
+                    )
         if not denied:
             return
         try:
@@ -303,7 +308,7 @@ class Coalescer:
         for r in requests:
             self.stats.one_by_one += 1
             try:
-                answer = await self._settle_one(conn, r)
+                answer, _ = await self._settle_one(conn, r)
             except Exception as exc:
                 _fail([r], exc)
             else:
