@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import case, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,11 +32,8 @@ from allotment.metering.windows import ResetPeriod, Window, is_metered, window_f
 MAX_BATCH = 1000
 
 # Sent straight to asyncpg (see ``_insert_events_pg``), hence $n placeholders. $8 is the
-# batch's arrival; an event without a moment of its own (NULL) happened then. The first form
-# skips the events already stored (as of the statement's start) without ON CONFLICT, whose
-# speculative insertion costs PostgreSQL about a fifth more per row; an event stored meanwhile
-# by a concurrent batch then aborts it, and the second form, which skips conflicts, runs instead.
-_PG_EVENT_ROWS = """
+# batch's arrival; an event without a moment of its own (NULL) happened then.
+_PG_INSERT_EVENTS = """
     INSERT INTO usage_events
         (tenant_id, feature_id, quantity, user_id, key, occurred_at, received_at, idempotency_key)
     SELECT t, f, q::numeric, u, k, coalesce(o, $8), $8, i
@@ -45,23 +41,9 @@ _PG_EVENT_ROWS = """
         $1::varchar[], $2::varchar[], $3::text[], $4::varchar[], $5::varchar[],
         $6::timestamptz[], $7::varchar[]
     ) AS x(t, f, q, u, k, o, i)
-"""
-_PG_INSERT_NEW_EVENTS = (
-    _PG_EVENT_ROWS
-    + """
-    WHERE NOT EXISTS (
-        SELECT 1 FROM usage_events e WHERE e.tenant_id = x.t AND e.idempotency_key = x.i
-    )
-    RETURNING tenant_id, idempotency_key
-"""
-)
-_PG_INSERT_EVENTS = (
-    _PG_EVENT_ROWS
-    + """
     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
     RETURNING tenant_id, idempotency_key
 """
-)
 
 
 # All of a batch's counters in one statement; a 6-hour session that closed before the batch's
@@ -295,13 +277,14 @@ async def _insert_events_pg(
     """
     conn = await session.connection()
     driver: Any = (await conn.get_raw_connection()).driver_connection
-    # Through SQLAlchemy, so that it sends its BEGIN first if it has not yet.
-    await conn.execute(text("SAVEPOINT ingest_events"))
+    if not driver.is_in_transaction():
+        await conn.execute(text("SELECT 1"))  # makes SQLAlchemy send its BEGIN first
     if not driver.is_in_transaction():  # pragma: no cover - would break atomicity
         raise RuntimeError("event ingest must run inside the session's transaction")
     # Quantities go as text and events that happened "now" without a moment: asyncpg encodes
     # numeric and timestamptz array elements several times slower than strings or NULLs.
-    columns = (
+    rows = await driver.fetch(
+        _PG_INSERT_EVENTS,
         [e.tenant_id for e in events],
         [e.feature_id for e in events],
         [str(e.quantity) for e in events],
@@ -311,12 +294,6 @@ async def _insert_events_pg(
         [e.idempotency_key for e in events],
         now,
     )
-    try:
-        rows = await driver.fetch(_PG_INSERT_NEW_EVENTS, *columns)
-    except asyncpg.UniqueViolationError:
-        # A concurrent batch stored some of these events after this statement began.
-        await driver.execute("ROLLBACK TO SAVEPOINT ingest_events")
-        rows = await driver.fetch(_PG_INSERT_EVENTS, *columns)
     return {(r[0], r[1]) for r in rows}
 
 
