@@ -2,9 +2,10 @@
 
 Every consume used to be its own autocommitted statement, so on one hot counter each increment
 waited for the previous one's commit (row lock, then WAL flush): about a thousand a second on
-this kind of box whatever the client does. Here consumes queue up in-process and are settled in
-batches: a *lane* (one per counter, chosen by hash; a few lanes per process) takes whatever is
-waiting (at most ``MAX_BATCH``) and settles it with ONE autocommitted statement (``_BATCH``):
+this kind of box whatever the client does. Here consumes queue up in-process on a few *lanes*
+(a counter always on the same one, chosen by hash) and are settled in batches: a lane takes
+whatever is waiting (at most ``MAX_BATCH``, possibly for several counters) and settles it with
+ONE autocommitted statement (``_BATCH``), then takes what arrived meanwhile:
 
 - keys already in the idempotency ledger answer from their stored outcome (a retry);
 - the fresh requests are summed per counter, and ONE conditional
