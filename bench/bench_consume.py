@@ -1,8 +1,10 @@
 """Consume on PostgreSQL with 32 concurrent clients, beside a bare asyncpg loop on the same table.
 
-Two shapes, each run through the service layer in process (``Metering.consume``: idempotency
-claim, conditional UPDATE, outcome, one transaction per call) and as a bare asyncpg loop that
-sends only the conditional UPDATE (autocommit):
+Two shapes, each run through the service layer in process (``Metering.consume``: concurrent
+consumes are settled together, one autocommitted statement per batch: retried keys answered from
+the ledger, one conditional UPDATE per counter for the batch's summed increment, the outcomes and
+any threshold rows) and as a bare asyncpg loop that sends only the conditional UPDATE, one
+increment per statement (autocommit):
 
 * hot: all 32 clients consume one tenant's one counter (every increment waits for the previous
   commit: the worst case, and the one that proves the limit holds);
@@ -14,6 +16,7 @@ The limit is 90 % of the attempts, so every run ends denying; over-grants = gran
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -77,7 +80,12 @@ async def _service_run(
         decision = await metering.consume(tenant, FEATURE, idempotency_key=keys[c].pop())
         return bool(decision.allowed)
 
+    stats = metering.fast.coalescer.stats if metering.fast is not None else None
+    before = (stats.batches, stats.requests) if stats is not None else (0, 0)
     ops, lat, granted = await _drive(op, CLIENTS, per_client)
+    if stats is not None and stats.batches > before[0]:
+        per_batch = (stats.requests - before[1]) / (stats.batches - before[0])
+        print(f"  consume batches held {per_batch:.1f} requests on average", file=sys.stderr)
     return ops, lat, granted, limit * len(tenants)
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from allotment.db.session import Database
 from allotment.kit.clock import FrozenClock
+from allotment.metering.models import UsageEvent
 from tests.factories import make_tenant, make_tenant_key
 
 URL = "/api/v1/usage/events"
@@ -141,3 +145,33 @@ async def test_per_key_events_feed_the_key_counter(client: httpx.AsyncClient, ad
         headers=admin,
     )
     assert response.json()["used"] == 4
+
+
+async def test_stored_events_keep_their_quantity_and_moment(
+    client: httpx.AsyncClient, admin: dict, clock: FrozenClock, db: Database
+) -> None:
+    clock.at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    tenant = await make_tenant(client, admin)
+    events = [
+        event(tenant["id"], "now", quantity=3),
+        event(tenant["id"], "frac", quantity="0.000125"),
+        event(tenant["id"], "exp", quantity="1e2"),
+        event(tenant["id"], "then", quantity=2, timestamp="2026-03-01T22:30:00+02:00"),
+    ]
+    body = (await client.post(URL, json={"events": events}, headers=admin)).json()
+    assert body["accepted"] == 4
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(UsageEvent.idempotency_key, UsageEvent.quantity, UsageEvent.occurred_at)
+                .where(UsageEvent.tenant_id == tenant["id"])
+                .order_by(UsageEvent.idempotency_key)
+            )
+        ).all()
+    assert [(k, Decimal(q), at) for k, q, at in rows] == [
+        ("exp", Decimal(100), clock.at),
+        ("frac", Decimal("0.000125"), clock.at),
+        ("now", Decimal(3), clock.at),
+        ("then", Decimal(2), datetime(2026, 3, 1, 20, 30, tzinfo=UTC)),
+    ]
+    assert await _used(client, admin, tenant["id"], "ai_posts_limit") == 105.000125

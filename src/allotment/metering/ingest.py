@@ -22,7 +22,7 @@ from allotment.access.principals import Principal
 from allotment.catalog.snapshot import FeatureDef
 from allotment.entitlements.cache import EntitlementCache, TenantView
 from allotment.metering import quota
-from allotment.metering.intake import EventIn, Rejection, parse_event
+from allotment.metering.intake import EventIn, Rejection, parse_events
 from allotment.metering.models import MeterCounter, UsageEvent
 from allotment.metering.repository import CounterId, dialect_name, upsert
 from allotment.metering.service import limit_of
@@ -31,13 +31,14 @@ from allotment.metering.windows import ResetPeriod, Window, is_metered, window_f
 
 MAX_BATCH = 1000
 
-# Sent straight to asyncpg (see ``_insert_events_pg``), hence $n placeholders.
+# Sent straight to asyncpg (see ``_insert_events_pg``), hence $n placeholders. $8 is the
+# batch's arrival; an event without a moment of its own (NULL) happened then.
 _PG_INSERT_EVENTS = """
     INSERT INTO usage_events
         (tenant_id, feature_id, quantity, user_id, key, occurred_at, received_at, idempotency_key)
-    SELECT t, f, q, u, k, o, $8, i
+    SELECT t, f, q::numeric, u, k, coalesce(o, $8), $8, i
     FROM unnest(
-        $1::varchar[], $2::varchar[], $3::numeric[], $4::varchar[], $5::varchar[],
+        $1::varchar[], $2::varchar[], $3::text[], $4::varchar[], $5::varchar[],
         $6::timestamptz[], $7::varchar[]
     ) AS x(t, f, q, u, k, o, i)
     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
@@ -146,14 +147,21 @@ async def ingest(
     resolver = _Resolver(session, cache, principal)
     valid: list[tuple[EventIn, FeatureDef, Window, TenantView]] = []
     seen: set[tuple[str, str]] = set()
-    for index, raw in enumerate(raw_events):
-        parsed = parse_event(raw, index, now, max_lateness=max_lateness, max_future=max_future)
+    # Where an event goes depends only on its tenant, feature, moment and whether it has a key:
+    # events of a batch mostly share all four, so each combination is placed once.
+    placements: dict[tuple[str, str, datetime, bool], _Placement] = {}
+    for parsed in parse_events(raw_events, now, max_lateness=max_lateness, max_future=max_future):
         if isinstance(parsed, Rejection):
             result.rejections.append(parsed)
             continue
-        reason, feature, window, view = await _place(resolver, catalog.features, parsed)
+        memo = (parsed.tenant_id, parsed.feature_id, parsed.occurred_at, parsed.key is None)
+        placement = placements.get(memo)
+        if placement is None:
+            placement = await _place(resolver, catalog.features, parsed)
+            placements[memo] = placement
+        reason, feature, window, view = placement
         if reason is not None:
-            result.rejections.append(Rejection(index, reason, parsed.idempotency_key))
+            result.rejections.append(Rejection(parsed.index, reason, parsed.idempotency_key))
             continue
         assert feature is not None and window is not None and view is not None
         identity = (parsed.tenant_id, parsed.idempotency_key)
@@ -169,27 +177,31 @@ async def ingest(
     result.accepted = len(inserted)
     result.duplicates += len(valid) - len(inserted)
 
-    increments: dict[CounterId, _Increment] = {}
+    everything = len(inserted) == len(valid)  # the usual case: no duplicates
+    steps: dict[tuple[str, str, str, str], _Increment] = {}
     for event, feature, window, view in valid:
-        if (event.tenant_id, event.idempotency_key) not in inserted:
+        if not everything and (event.tenant_id, event.idempotency_key) not in inserted:
             continue
-        counter = CounterId(event.tenant_id, feature.id, window.key, event.key or "")
-        if feature.reset_period != ResetPeriod.PER_KEY:
-            counter = CounterId(event.tenant_id, feature.id, window.key, "")
-        step = increments.get(counter)
+        per_key = feature.reset_period == ResetPeriod.PER_KEY
+        counter = (event.tenant_id, feature.id, window.key, (event.key or "") if per_key else "")
+        step = steps.get(counter)
         if step is None:
-            increments[counter] = _Increment(event.quantity, window, limit_of(view, feature.id))
+            steps[counter] = _Increment(event.quantity, window, limit_of(view, feature.id))
         else:
             step.amount += event.quantity
+    increments = {CounterId(*counter): step for counter, step in steps.items()}
     crossings = await _apply_increments(session, increments, now)
     if crossings:
         await record_crossings(session, now, crossings)
     return result
 
 
+_Placement = tuple[str | None, FeatureDef | None, Window | None, TenantView | None]
+
+
 async def _place(
     resolver: _Resolver, features: dict[str, FeatureDef], event: EventIn
-) -> tuple[str | None, FeatureDef | None, Window | None, TenantView | None]:
+) -> _Placement:
     view = await resolver.view(event.tenant_id)
     if view is None:
         return access_service.TENANT_NOT_FOUND, None, None, None
@@ -269,14 +281,16 @@ async def _insert_events_pg(
         await conn.execute(text("SELECT 1"))  # makes SQLAlchemy send its BEGIN first
     if not driver.is_in_transaction():  # pragma: no cover - would break atomicity
         raise RuntimeError("event ingest must run inside the session's transaction")
+    # Quantities go as text and events that happened "now" without a moment: asyncpg encodes
+    # numeric and timestamptz array elements several times slower than strings or NULLs.
     rows = await driver.fetch(
         _PG_INSERT_EVENTS,
         [e.tenant_id for e in events],
         [e.feature_id for e in events],
-        [e.quantity for e in events],
+        [str(e.quantity) for e in events],
         [e.user_id for e in events],
         [e.key for e in events],
-        [e.occurred_at for e in events],
+        [None if e.occurred_at is now else e.occurred_at for e in events],
         [e.idempotency_key for e in events],
         now,
     )

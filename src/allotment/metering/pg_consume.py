@@ -1,10 +1,12 @@
-"""Consume on PostgreSQL straight over asyncpg: one autocommitted statement per consume.
+"""Consume on PostgreSQL straight over asyncpg: autocommitted statements, no session.
 
 Through SQLAlchemy's async session a consume costs about a millisecond of Python CPU (session,
 greenlet hops, pool checkout with a ping, result handling), several times the cost of the SQL,
 which caps one process near a thousand consumes a second on two cores. Here a pooled asyncpg
 connection runs one statement in autocommit: the statement is the unit of work (atomic and
 committed when it returns, like the session dependency's commit), so answers are committed ones.
+Concurrent consumes share one such statement (``pg_consume_batch``); ``_CONSUME`` below settles
+one consume alone, where a batch cannot (near the limit, or a key taken by another process).
 
 Everything else (SQLite, the rolling 6-hour session, billing periods, tests whose sessions share
 one rolled-back connection) takes the session path in ``service.consume``.
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +28,7 @@ from sqlalchemy.engine import make_url
 from allotment.db.engine import async_url
 from allotment.errors import Conflict
 from allotment.metering import quota
+from allotment.metering.pg_consume_batch import Coalescer, Request
 from allotment.metering.quota import json_number
 from allotment.metering.repository import CounterId
 from allotment.metering.service import Decision, decision
@@ -98,13 +103,15 @@ def asyncpg_dsn(url: str) -> str:
 
 class PgConsumer:
     """Owns a small asyncpg pool (opened on first use; 16 connections serve two cores well and
-    leave room under PostgreSQL's connection limit for several processes)."""
+    leave room under PostgreSQL's connection limit for several processes) and the coalescer
+    that settles concurrent consumes in batches (see ``pg_consume_batch``)."""
 
     def __init__(self, url: str, *, max_size: int = 16) -> None:
         self.dsn = asyncpg_dsn(url)
         self.max_size = max_size
         self._pool: Any = None
         self._opening = asyncio.Lock()
+        self.coalescer = Coalescer(self._acquire, self._settle_one, _replay_prior)
 
     async def pool(self) -> Any:
         if self._pool is None:
@@ -115,7 +122,14 @@ class PgConsumer:
                     )
         return self._pool
 
+    @asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[Any]:
+        pool = await self.pool()
+        async with pool.acquire() as conn:
+            yield conn
+
     async def close(self) -> None:
+        await self.coalescer.drain()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -132,38 +146,46 @@ class PgConsumer:
         key: str | None,
         now: datetime,
     ) -> Decision:
-        """One statement, committed on its own (see ``_CONSUME``); the answer is committed."""
+        """Settled with whatever other consumes are waiting; the answer is committed."""
         cap = _NO_CAP if limit == quota.UNLIMITED else Decimal(limit)
-        c = counter
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        request = Request(
+            counter, window, amount, limit, cap, idempotency_key, user_id, key, now, future
+        )
+        return await self.coalescer.submit(request)
+
+    async def _settle_one(self, conn: Any, r: Request) -> tuple[Decision, bool]:
+        """One consume, one statement committed on its own (see ``_CONSUME``); False with a
+        retried key's stored outcome."""
+        c = r.counter
         args = (
             *(c.tenant_id, c.feature_id, c.window_key, c.counter_key),
-            *(amount, cap, limit, idempotency_key, user_id, key, now),
+            *(r.amount, r.cap, r.limit, r.idempotency_key, r.user_id, r.key, r.now),
             # The outbox row's id, used only if this consume crosses a threshold.
-            *("evt_" + secrets.token_hex(8), window.start, window.end),
+            *("evt_" + secrets.token_hex(8), r.window.start, r.window.end),
         )
-        pool = await self.pool()
-        async with pool.acquire() as conn:
-            try:
+        try:
+            exists, bumped, recorded = await conn.fetchrow(_CONSUME, *args)
+            if not exists:
+                # The window's first use creates its counter; a racing creator is fine.
+                await conn.execute(_ENSURE_COUNTER, *args[:4], r.window.start, r.window.end, r.now)
                 exists, bumped, recorded = await conn.fetchrow(_CONSUME, *args)
-                if not exists:
-                    # The window's first use creates its counter; a racing creator is fine.
-                    await conn.execute(_ENSURE_COUNTER, *args[:4], window.start, window.end, now)
-                    exists, bumped, recorded = await conn.fetchrow(_CONSUME, *args)
-            except asyncpg.UniqueViolationError as exc:
-                if exc.constraint_name != "pk_consumptions":
-                    raise
-                return await _replay(conn, counter, idempotency_key, amount)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != "pk_consumptions":
+                raise
+            prior = await conn.fetchrow(_PRIOR, c.tenant_id, r.idempotency_key)
+            if prior is None:  # pragma: no cover - the key was taken, so its row exists
+                raise Conflict("This idempotency key is being used by another request.") from None
+            return _replay_prior(r, tuple(prior)), False
         if recorded is None:  # pragma: no cover - the counter row exists by now
             raise RuntimeError("consume found no counter row after creating it")
-        return decision(bumped is not None, limit, Decimal(recorded))
+        return decision(bumped is not None, r.limit, Decimal(recorded)), True
 
 
-async def _replay(conn: Any, counter: CounterId, idempotency_key: str, amount: Decimal) -> Decision:
-    prior = await conn.fetchrow(_PRIOR, counter.tenant_id, idempotency_key)
-    if prior is None:  # pragma: no cover - the key was taken, so its row exists
-        raise Conflict("This idempotency key is being used by another request.")
+def _replay_prior(r: Request, prior: tuple[Any, ...]) -> Decision:
+    """A retried key: its stored outcome, if it was the same consume (else a conflict)."""
     feature_id, prior_amount, allowed, used, limit = prior
-    if feature_id != counter.feature_id or Decimal(prior_amount) != amount:
+    if feature_id != r.counter.feature_id or Decimal(prior_amount) != r.amount:
         raise Conflict(
             "This idempotency key was already used for a different consume.",
             {"featureId": feature_id, "amount": json_number(Decimal(prior_amount))},
