@@ -117,5 +117,9 @@ class Invalidator:
                         await driver.execute("SELECT 1")
                 done.result()
             finally:
+                # Closing the connection below fires on_lost; nobody would read that failure.
+                if not done.done():
+                    done.cancel()
+                driver.remove_termination_listener(on_lost)
                 with contextlib.suppress(Exception):
                     await driver.remove_listener(CHANNEL, on_notify)
