@@ -18,6 +18,7 @@ from allotment.entitlements.cache import EntitlementCache
 from allotment.entitlements.fastpath import CheckFastPath
 from allotment.errors import install_error_handlers
 from allotment.kit.clock import Clock, utc_now
+from allotment.metering.fastpath import ConsumeFastPath
 from allotment.metering.runtime import Metering
 from allotment.metering.webhooks_delivery import Deliverer
 from allotment.portal.wiring import install_portal
@@ -83,7 +84,9 @@ def create_app(
     app.state.metering = Metering(database, cache, clock)
     app.state.webhooks = deliverer
     app.state.principal_resolvers = []
+    # The two hottest routes skip the framework when everything they need is in memory.
     app.add_middleware(CheckFastPath, keys=keys, cache=cache)
+    app.add_middleware(ConsumeFastPath, keys=keys, metering=app.state.metering)
     install_error_handlers(app)
     include_routers(app)
     install_portal(app)

@@ -25,6 +25,15 @@ def bearer_secret(request: Request) -> str | None:
     return secret.strip()
 
 
+def bearer_from_scope(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The bearer secret from raw ASGI headers (for the framework-free fast paths)."""
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() or None if scheme.lower() == "bearer" else None
+    return None
+
+
 async def current_principal(request: Request) -> Principal:
     secret = bearer_secret(request)
     if secret is not None:

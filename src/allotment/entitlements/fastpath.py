@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from allotment.access.dependencies import bearer_from_scope
 from allotment.access.policy import Permission
 from allotment.access.service import KeyRegistry
 from allotment.entitlements.cache import EntitlementCache
@@ -50,13 +51,7 @@ class CheckFastPath:
         if len(parts) != 3 or parts[1] != "entitlements":
             return None
         tenant_id, _, feature_id = parts
-        secret = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    secret = token.strip()
-                break
+        secret = bearer_from_scope(scope["headers"])
         if not secret:
             return None
         principal = self.keys.peek(secret)
