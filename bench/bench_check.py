@@ -6,18 +6,15 @@ loopback with keep-alive; the floor is ``/healthz`` of the same app, measured th
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench.common import Row, free_port, percentile, verdict
+from bench.common import Row, percentile, verdict
+from bench.serving import WrkResult, run_wrk, serving
 
 TOKEN = "bench-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -62,61 +59,22 @@ async def _in_process(small: bool, url: str) -> Row:
     )
 
 
-def _start_server(url: str, raw: bool = False) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "ALLOTMENT_DATABASE_URL": url, "ALLOTMENT_BOOTSTRAP_TOKEN": TOKEN}
-    command = [sys.executable, "-m", "allotment.cli.main", "serve", "--port", str(port)]
-    if raw:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.raw_asgi:app",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
+def _wrk(url: str, seconds: int, headers: dict[str, str]) -> WrkResult:
+    result = run_wrk(url, seconds=seconds, connections=32, headers=headers)
+    if result.non_2xx:
+        raise RuntimeError(f"wrk saw errors:\n{result.output}")
+    return result
 
 
-_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _wrk(url: str, seconds: int, headers: dict[str, str]) -> tuple[float, float, float]:
-    args = ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency"]
-    for name, value in headers.items():
-        args += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    lat = {q: float(v) * _UNITS[u] for q, v, u in _LATENCY.findall(out)}
-    if "Non-2xx" in out:
-        raise RuntimeError(f"wrk saw errors:\n{out}")
-    return rate, lat["50"], lat["99"]
+def _row(name: str, result: WrkResult, note: str) -> Row:
+    return Row(name, result.rate, "req/s", result.p50_ms, result.p99_ms, note=note)
 
 
 def _http(small: bool, url: str) -> list[Row]:
     if shutil.which("wrk") is None:
         return [Row("check over HTTP", float("nan"), "req/s", note="wrk not installed: skipped")]
-    process, base = _start_server(url)
-    try:
+    seconds = 2 if small else 10
+    with serving(url, TOKEN) as base:
         with httpx.Client(base_url=base, headers=AUTH) as http:
             tenant = http.post(
                 "/api/v1/tenants", json={"name": "Bench", "packageId": "starter"}
@@ -124,46 +82,25 @@ def _http(small: bool, url: str) -> list[Row]:
             key = http.post(f"/api/v1/tenants/{tenant['id']}/api-keys").json()["key"]
         check_url = f"{base}/api/v1/tenants/{tenant['id']}/entitlements/ai_generation"
         auth = {"Authorization": f"Bearer {key}"}
-        seconds = 2 if small else 10
         _wrk(f"{base}/healthz", 1, {})  # warm-up
         _wrk(check_url, 1, auth)
         floor = _wrk(f"{base}/healthz", seconds, auth)
         check = _wrk(check_url, seconds, auth)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    raw_process, raw_base = _start_server(url, raw=True)
-    try:
+    with serving(url, TOKEN, app="bench.raw_asgi:app") as raw_base:
         _wrk(f"{raw_base}/", 1, {})
         server_floor = _wrk(f"{raw_base}/", seconds, auth)
-    finally:
-        raw_process.terminate()
-        raw_process.wait(timeout=10)
-    ratio = check[0] / floor[0]
+    ratio = check.rate / floor.rate
     return [
-        Row(
+        _row(
             "bare ASGI app over HTTP (server floor)",
-            server_floor[0],
-            "req/s",
-            server_floor[1],
-            server_floor[2],
-            note="uvicorn + a 10-line ASGI app; no framework",
+            server_floor,
+            "uvicorn + a 10-line ASGI app; no framework",
         ),
-        Row(
-            "empty endpoint over HTTP (floor)",
-            floor[0],
-            "req/s",
-            floor[1],
-            floor[2],
-            note="GET /healthz, wrk -t1 -c32, keep-alive",
-        ),
-        Row(
+        _row("empty endpoint over HTTP (floor)", floor, "GET /healthz, wrk -t1 -c32, keep-alive"),
+        _row(
             "check over HTTP",
-            check[0],
-            "req/s",
-            check[1],
-            check[2],
-            note="GET /api/v1/tenants/{id}/entitlements/{feature}, tenant key",
+            check,
+            "GET /api/v1/tenants/{id}/entitlements/{feature}, tenant key",
         ),
         Row("check / floor ratio", ratio, "x", goal=">= 0.8", verdict=verdict(ratio, 0.8)),
     ]
